@@ -1,0 +1,1 @@
+# Budget figures (conto economico, interventi economici, indici di bilancio) arrive with issue 6.

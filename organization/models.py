@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Entity(models.Model):
+    """The administration whose performance cycle is managed (e.g. a Camera di commercio)."""
+
+    code = models.SlugField(_("codice"), max_length=40, unique=True)
+    name = models.CharField(_("denominazione"), max_length=200)
+    tax_code = models.CharField(_("codice fiscale"), max_length=16, blank=True)
+    website = models.URLField(_("sito web"), blank=True)
+
+    class Meta:
+        verbose_name = _("ente")
+        verbose_name_plural = _("enti")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrgUnitQuerySet(models.QuerySet):
+    def for_entity(self, entity: Entity) -> OrgUnitQuerySet:
+        return self.filter(entity=entity)
+
+
+class OrgUnit(models.Model):
+    class Kind(models.TextChoices):
+        ENTITY = "ente", _("Ente")
+        AREA = "area", _("Area")
+        SERVICE = "servizio", _("Servizio")
+        OFFICE = "ufficio", _("Ufficio")
+        SPECIAL_AGENCY = "azienda_speciale", _("Azienda speciale")
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="units", verbose_name=_("ente"))
+    code = models.CharField(_("codice"), max_length=40)
+    name = models.CharField(_("nome"), max_length=200)
+    kind = models.CharField(_("tipo"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("unità superiore"),
+    )
+    head_name = models.CharField(_("responsabile"), max_length=200, blank=True)
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="headed_units", verbose_name=_("utente responsabile"),
+    )
+    position = models.PositiveIntegerField(_("ordine"), default=0)
+
+    objects = OrgUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unità organizzativa")
+        verbose_name_plural = _("unità organizzative")
+        ordering = ["entity", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "code"], name="orgunit_code_unique_per_entity"),
+            models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="orgunit_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def descendant_ids(self, units_by_parent: dict[int | None, list[int]] | None = None) -> set[int]:
+        """Ids of this unit and all units below it (one query for the whole entity)."""
+        if units_by_parent is None:
+            units_by_parent = {}
+            for uid, pid in OrgUnit.objects.filter(entity_id=self.entity_id).values_list("id", "parent_id"):
+                units_by_parent.setdefault(pid, []).append(uid)
+        result, stack = set(), [self.pk]
+        while stack:
+            current = stack.pop()
+            if current in result:
+                continue
+            result.add(current)
+            stack.extend(units_by_parent.get(current, []))
+        return result
+
+
+class Role(models.TextChoices):
+    SERVICE_HEAD = "service_head", _("Responsabile di servizio")
+    DIRIGENTE = "dirigente", _("Dirigente")
+    SEGRETARIO_GENERALE = "segretario_generale", _("Segretario generale")
+    STRUTTURA_TECNICA = "struttura_tecnica", _("Struttura tecnica")
+    OIV = "oiv", _("OIV")
+    ADMIN = "admin", _("Amministratore")
+
+
+class Membership(models.Model):
+    """A user's role in an entity, optionally bound to a unit (and everything below it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("utente")
+    )
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("ente"))
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships",
+        verbose_name=_("unità"),
+    )
+    role = models.CharField(_("ruolo"), max_length=30, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("incarico")
+        verbose_name_plural = _("incarichi")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "entity", "unit", "role"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.unit.name if self.unit_id else self.entity.name
+        return f"{self.user} – {self.get_role_display()} ({where})"

@@ -1,0 +1,135 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Assignment,
+    Cycle,
+    Indicator,
+    Measurement,
+    OperationalObjective,
+    Period,
+    Perspective,
+    Scorecard,
+    StrategicObjective,
+)
+
+
+class PeriodInline(admin.TabularInline):
+    model = Period
+    extra = 0
+    fields = ("code", "name", "reference_date", "deadline", "is_final", "locked")
+
+
+class PerspectiveInline(admin.TabularInline):
+    model = Perspective
+    extra = 0
+    fields = ("code", "name", "position")
+
+
+@admin.register(Cycle)
+class CycleAdmin(admin.ModelAdmin):
+    list_display = ("year", "entity", "state", "piao_due", "relazione_due")
+    list_filter = ("entity", "state")
+    search_fields = ("entity__name", "piao_reference")
+    inlines = [PerspectiveInline, PeriodInline]
+
+
+class OperationalObjectiveInline(admin.TabularInline):
+    model = OperationalObjective
+    extra = 0
+    fields = ("code", "title", "weight", "position")
+    show_change_link = True
+
+
+@admin.register(StrategicObjective)
+class StrategicObjectiveAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "perspective", "cycle")
+    list_filter = ("cycle", "perspective")
+    search_fields = ("code", "title", "narrative")
+    list_select_related = ("perspective", "cycle__entity")
+    inlines = [OperationalObjectiveInline]
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    extra = 0
+    fields = ("code", "name", "kind", "direction", "target_raw", "weight")
+    show_change_link = True
+
+
+@admin.register(OperationalObjective)
+class OperationalObjectiveAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "strategic_objective", "weight", "is_common")
+    list_filter = ("cycle", "is_common", "strategic_objective__perspective")
+    search_fields = ("code", "title")
+    list_select_related = ("strategic_objective",)
+    autocomplete_fields = ("strategic_objective",)
+    inlines = [IndicatorInline]
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 0
+    fields = ("scorecard", "indicator", "weight", "printed_realization_raw", "position")
+    autocomplete_fields = ("scorecard", "indicator")
+
+
+class MeasurementInline(admin.TabularInline):
+    model = Measurement
+    extra = 0
+    fields = ("period", "raw_value", "is_nv", "nv_reason", "note", "version")
+    readonly_fields = ("version",)
+    show_change_link = True
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "direction", "target_raw", "operational_objective", "is_common")
+    list_filter = ("cycle", "kind", "direction", "is_common", "operational_objective__strategic_objective")
+    search_fields = ("code", "name", "algorithm")
+    list_select_related = ("operational_objective",)
+    autocomplete_fields = ("operational_objective",)
+    inlines = [AssignmentInline, MeasurementInline]
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(admin.ModelAdmin):
+    list_display = ("title", "code", "kind", "unit", "holder_name", "cycle")
+    list_filter = ("cycle", "kind")
+    search_fields = ("title", "code", "holder_name")
+    list_select_related = ("unit", "cycle__entity")
+    autocomplete_fields = ("unit", "holder")
+    inlines = [AssignmentInline]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ("scorecard", "indicator", "weight", "printed_realization_raw")
+    list_filter = ("scorecard__cycle", "scorecard")
+    search_fields = ("indicator__name", "indicator__code", "scorecard__title")
+    list_select_related = ("scorecard", "indicator")
+    autocomplete_fields = ("scorecard", "indicator")
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(SimpleHistoryAdmin):
+    list_display = ("indicator", "period", "raw_value", "is_nv", "author", "updated_at", "version")
+    list_filter = ("period__cycle", "period", "is_nv")
+    search_fields = ("indicator__name", "indicator__code", "raw_value")
+    list_select_related = ("indicator", "period", "author")
+    autocomplete_fields = ("indicator",)
+    readonly_fields = ("version", "author", "updated_at")
+    history_list_display = ("raw_value", "is_nv", "version")
+
+    def save_model(self, request, obj, form, change):
+        # The admin is one more write path: keep the optimistic-lock version and the author honest.
+        if change:
+            obj.version += 1
+        obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+
+admin.site.site_header = _("Misura – amministrazione")
+admin.site.site_title = _("Misura")
+admin.site.index_title = _("Piano, valori e organizzazione")

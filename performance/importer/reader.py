@@ -1,0 +1,130 @@
+"""Reads a workbook (.xlsx, a folder of CSV files, or a .zip of CSV files) into plain rows.
+
+Rows stream from the file; cells keep their Python type (str, int, float, datetime) so that the
+schema can tell an Excel date from a text that looks like one.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from ..parsing import format_number
+from .errors import ImportFailed, ImportIssue
+
+
+@dataclass
+class Sheet:
+    name: str
+    header: list[str]
+    rows: list[tuple[int, list[object]]] = field(default_factory=list)  # (spreadsheet row number, cells)
+
+
+def _normalise_header(cell: object) -> str:
+    return str(cell or "").strip().lower()
+
+
+def _excel_cell(value: object, number_format: str | None) -> object:
+    # A cell formatted as a percentage stores 0.9877 for "98,77%": give the importer what people see.
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and number_format and "%" in number_format:
+        return format_number(Decimal(str(value)) * 100) + "%"
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time(0, 0):
+        return value.date()
+    return value
+
+
+def _read_xlsx(path: Path) -> dict[str, Sheet]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a broken file
+        raise ImportFailed(
+            [ImportIssue(path.name, None, "", _("il file è vuoto o non è una cartella di lavoro .xlsx valida (%(err)s)") % {"err": exc.__class__.__name__})]
+        ) from exc
+    sheets: dict[str, Sheet] = {}
+    try:
+        for ws in wb.worksheets:
+            rows = ws.iter_rows()
+            sheet = Sheet(ws.title.strip().lower(), [])
+            for index, row in enumerate(rows, start=1):
+                cells = [_excel_cell(c.value, getattr(c, "number_format", None)) for c in row]
+                if index == 1:
+                    sheet.header = [_normalise_header(c) for c in cells]
+                    continue
+                if any(c not in (None, "") for c in cells):
+                    sheet.rows.append((index, cells))
+            sheets[sheet.name] = sheet
+    finally:
+        wb.close()
+    return sheets
+
+
+def _read_csv_text(name: str, data: bytes) -> Sheet:
+    sheet_name = Path(name).stem.strip().lower()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFailed(
+            [ImportIssue(sheet_name, line, "", _("il file %(file)s non è codificato in UTF-8 (byte non valido alla riga %(line)d): salvarlo come «CSV UTF-8»") % {"file": name, "line": line})]
+        ) from exc
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    sheet = Sheet(sheet_name, [])
+    for index, cells in enumerate(reader, start=1):
+        if index == 1:
+            sheet.header = [_normalise_header(c) for c in cells]
+            continue
+        if any(c.strip() for c in cells):
+            sheet.rows.append((index, list(cells)))
+    return sheet
+
+
+def _iter_csv_sources(path: Path) -> Iterator[tuple[str, bytes]]:
+    if path.is_dir():
+        for file in sorted(path.glob("*.csv")):
+            yield file.name, file.read_bytes()
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.filename.lower().endswith(".csv") and not info.is_dir():
+                    yield Path(info.filename).name, archive.read(info)
+    except zipfile.BadZipFile as exc:
+        raise ImportFailed([ImportIssue(path.name, None, "", _("archivio .zip non valido"))]) from exc
+
+
+def read_workbook(path: Path) -> dict[str, Sheet]:
+    """All sheets of the workbook, keyed by lower-case sheet name."""
+    if not path.exists():
+        raise ImportFailed([ImportIssue(path.name, None, "", _("file non trovato: %(path)s") % {"path": path})])
+    if path.is_file() and path.stat().st_size == 0:
+        raise ImportFailed([ImportIssue(path.name, None, "", _("il file è vuoto"))])
+    suffix = path.suffix.lower()
+    if path.is_file() and suffix in (".xlsx", ".xlsm"):
+        sheets = _read_xlsx(path)
+    elif path.is_dir() or suffix == ".zip":
+        sheets = {}
+        for name, data in _iter_csv_sources(path):
+            sheet = _read_csv_text(name, data)
+            sheets[sheet.name] = sheet
+    elif suffix == ".csv":
+        raise ImportFailed(
+            [ImportIssue(path.name, None, "", _("un piano è fatto di più tabelle: indicare la cartella che contiene i file CSV (uno per foglio) o un archivio .zip, non un singolo CSV"))]
+        )
+    else:
+        raise ImportFailed(
+            [ImportIssue(path.name, None, "", _("formato non supportato: usare un file .xlsx, una cartella di CSV o un .zip di CSV"))]
+        )
+    if not sheets:
+        raise ImportFailed([ImportIssue(path.name, None, "", _("nessun foglio trovato"))])
+    return sheets

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from organization.models import Entity
+
+#: The default SMVP rule set. Issue 4's engine reads it; kept as data so each cycle can differ.
+DEFAULT_RULES: dict = {
+    "version": 1,
+    "cap": 100,
+    "floor": None,
+    "bands": [],
+    "rounding": 2,
+    "late_deadline": {"rule": "zero", "days_to_zero": 0},
+    "nv": "exclude",
+    "objective_aggregation": "weighted_mean",
+}
+
+
+def default_rules() -> dict:
+    return dict(DEFAULT_RULES)
+
+
+class CycleQuerySet(models.QuerySet):
+    def for_year(self, year: int, entity: Entity | None = None) -> CycleQuerySet:
+        qs = self.filter(year=year)
+        return qs.filter(entity=entity) if entity is not None else qs
+
+
+class Cycle(models.Model):
+    class State(models.TextChoices):
+        PLANNING = "planning", _("Pianificazione")
+        MONITORING = "monitoring", _("Monitoraggio")
+        REPORTING = "reporting", _("Rendicontazione")
+        UNDER_VALIDATION = "under_validation", _("In validazione")
+        VALIDATED = "validated", _("Validato")
+        PUBLISHED = "published", _("Pubblicato")
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="cycles", verbose_name=_("ente"))
+    year = models.PositiveSmallIntegerField(_("anno"))
+    state = models.CharField(_("stato"), max_length=20, choices=State.choices, default=State.PLANNING)
+    piao_reference = models.CharField(_("riferimento PIAO"), max_length=300, blank=True)
+    piao_adopted_on = models.DateField(_("PIAO adottato il"), null=True, blank=True)
+    piao_due = models.DateField(_("scadenza adozione PIAO"), null=True, blank=True)
+    oiv_report_due = models.DateField(_("scadenza relazione annuale OIV"), null=True, blank=True)
+    relazione_due = models.DateField(_("scadenza Relazione sulla performance"), null=True, blank=True)
+    rules = models.JSONField(_("regole di misurazione (SMVP)"), default=default_rules)
+
+    objects = CycleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ciclo della performance")
+        verbose_name_plural = _("cicli della performance")
+        ordering = ["entity", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "year"], name="cycle_year_unique_per_entity"),
+            models.CheckConstraint(condition=models.Q(year__gte=2000, year__lte=2100), name="cycle_year_plausible"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} – {self.year}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The statutory calendar (D.L. 80/2021, D.Lgs. 150/2009): PIAO by 31/1 of the cycle year,
+        # OIV report by 30/4 and Relazione by 30/6 of the following year.
+        if self.piao_due is None:
+            self.piao_due = datetime.date(self.year, 1, 31)
+        if self.oiv_report_due is None:
+            self.oiv_report_due = datetime.date(self.year + 1, 4, 30)
+        if self.relazione_due is None:
+            self.relazione_due = datetime.date(self.year + 1, 6, 30)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.state in {self.State.UNDER_VALIDATION, self.State.VALIDATED, self.State.PUBLISHED}
+
+
+class Period(models.Model):
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="periods", verbose_name=_("ciclo"))
+    code = models.CharField(_("codice"), max_length=20)
+    name = models.CharField(_("nome"), max_length=120)
+    reference_date = models.DateField(_("data di riferimento"))
+    deadline = models.DateField(_("scadenza inserimento"), null=True, blank=True)
+    is_final = models.BooleanField(_("consuntivo finale"), default=False)
+    locked = models.BooleanField(_("bloccato"), default=False)
+
+    class Meta:
+        verbose_name = _("periodo di rilevazione")
+        verbose_name_plural = _("periodi di rilevazione")
+        ordering = ["cycle", "reference_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "code"], name="period_code_unique_per_cycle"),
+            models.UniqueConstraint(
+                fields=["cycle"], condition=models.Q(is_final=True), name="one_final_period_per_cycle"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
