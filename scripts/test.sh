@@ -76,6 +76,8 @@ if [ "$MODE" = "bench" ]; then
 else
   exec_cmd=(.venv/bin/python -m pytest "$@")
 fi
+# Production-shaped static files (manifest storage), as the pages under test will use them.
+.venv/bin/python manage.py collectstatic --noinput -v 0
 set +e
 "${exec_cmd[@]}"
 status=$?
