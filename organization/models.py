@@ -40,7 +40,7 @@ class OrgUnit(models.Model):
     name = models.CharField(_("nome"), max_length=200)
     kind = models.CharField(_("tipo"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="children",
         verbose_name=_("unità superiore"),
     )
     head_name = models.CharField(_("responsabile"), max_length=200, blank=True)

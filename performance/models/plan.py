@@ -48,7 +48,7 @@ class StrategicObjective(models.Model):
         Cycle, on_delete=models.CASCADE, related_name="strategic_objectives", verbose_name=_("ciclo")
     )
     perspective = models.ForeignKey(
-        Perspective, on_delete=models.PROTECT, related_name="objectives", verbose_name=_("prospettiva")
+        Perspective, on_delete=models.RESTRICT, related_name="objectives", verbose_name=_("prospettiva")
     )
     code = models.CharField(_("codice"), max_length=20)
     title = models.CharField(_("titolo"), max_length=300)
@@ -74,7 +74,7 @@ class OperationalObjective(models.Model):
         Cycle, on_delete=models.CASCADE, related_name="operational_objectives", verbose_name=_("ciclo")
     )
     strategic_objective = models.ForeignKey(
-        StrategicObjective, on_delete=models.PROTECT, null=True, blank=True, related_name="operational_objectives",
+        StrategicObjective, on_delete=models.RESTRICT, null=True, blank=True, related_name="operational_objectives",
         verbose_name=_("obiettivo strategico"),
     )
     code = models.CharField(_("codice"), max_length=30)
@@ -103,7 +103,7 @@ class OperationalObjective(models.Model):
 class Indicator(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("ciclo"))
     operational_objective = models.ForeignKey(
-        OperationalObjective, on_delete=models.PROTECT, related_name="indicators",
+        OperationalObjective, on_delete=models.RESTRICT, related_name="indicators",
         verbose_name=_("obiettivo operativo"),
     )
     code = models.CharField(_("codice"), max_length=40)
@@ -159,7 +159,7 @@ class Scorecard(models.Model):
     kind = models.CharField(_("tipo"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("titolo"), max_length=200)
     unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="scorecards", verbose_name=_("unità")
+        OrgUnit, on_delete=models.RESTRICT, null=True, blank=True, related_name="scorecards", verbose_name=_("unità")
     )
     holder_name = models.CharField(_("titolare"), max_length=200, blank=True)
     holder = models.ForeignKey(

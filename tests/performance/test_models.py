@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import RestrictedError
 
 from organization.models import OrgUnit
 from performance.models import (
@@ -96,3 +97,11 @@ def test_one_value_per_indicator_and_period_with_history(cycle, objective):
     m.save()
     assert [h.raw_value for h in m.history.order_by("history_date")] == ["3", "4"]
     _fails(lambda: Measurement.objects.create(indicator=indicator, period=period, raw_value="5"))
+
+
+def test_objective_with_indicators_cannot_be_deleted_but_the_whole_cycle_can(cycle, objective):
+    Indicator.objects.create(cycle=cycle, operational_objective=objective, code="I", name="A", kind="number")
+    with pytest.raises(RestrictedError), transaction.atomic():
+        objective.delete()
+    cycle.entity.delete()
+    assert not Indicator.objects.filter(code="I", cycle_id=cycle.pk).exists()

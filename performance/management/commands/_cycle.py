@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 
 from organization.models import Entity
 
-from ..models import Cycle
+from ...models import Cycle
 
 
 def get_cycle(year: int, entity_code: str | None) -> Cycle:
