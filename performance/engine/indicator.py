@@ -144,6 +144,33 @@ class IndicatorResult:
         return explain_indicator(self)
 
 
+def _result_factory():
+    # A frozen dataclass's generated __init__ goes through object.__setattr__ per field, which costs
+    # about 2.5 µs here; setting the slots through their descriptors gives the same immutable object
+    # in half the time, and this constructor runs 100,000 times per recompute.
+    new = object.__new__
+    setters = [IndicatorResult.__dict__[name].__set__ for name in (
+        "realization", "raw_realization", "status", "flags", "rule", "achieved", "input", "rules")]
+    s_real, s_raw, s_status, s_flags, s_rule, s_achieved, s_input, s_rules = setters
+
+    def make(realization, raw, status, flags, rule, achieved, inp, rules) -> IndicatorResult:
+        obj = new(IndicatorResult)
+        s_real(obj, realization)
+        s_raw(obj, raw)
+        s_status(obj, status)
+        s_flags(obj, flags)
+        s_rule(obj, rule)
+        s_achieved(obj, achieved)
+        s_input(obj, inp)
+        s_rules(obj, rules)
+        return obj
+
+    return make
+
+
+_result = _result_factory()
+
+
 def compute_indicator(inp: IndicatorInput, rules: RuleSet) -> IndicatorResult:
     kind = inp.kind
     if kind == "monitoring":
@@ -241,14 +268,14 @@ def _finish(inp: IndicatorInput, rules: RuleSet, raw: float, rule: str, achieved
         flags = flags + (SHORTFALL_WITHOUT_REASON,)
     if inp.printed_realization is not None or inp.printed_nv:
         flags = flags + _printed_flags(inp, rules, score, inp.printed_realization, inp.printed_nv)
-    return IndicatorResult(score, raw, SCORED, flags, rule, achieved, inp, rules)
+    return _result(score, raw, SCORED, flags, rule, achieved, inp, rules)
 
 
 def _not_scored(inp: IndicatorInput, rules: RuleSet, status: str, rule: str,
                 flags: tuple[str, ...]) -> IndicatorResult:
     if inp.printed_realization is not None or inp.printed_nv:
         flags = flags + _printed_flags(inp, rules, None, inp.printed_realization, inp.printed_nv)
-    return IndicatorResult(None, None, status, flags, rule, None, inp, rules)
+    return _result(None, None, status, flags, rule, None, inp, rules)
 
 
 def _unusable(inp: IndicatorInput, rules: RuleSet) -> IndicatorResult:

@@ -1,0 +1,63 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+from organization.models import Membership, Role
+
+ADMIN_PAGES = ["/admin/", "/admin/performance/indicator/?q=ISO", "/admin/performance/indicator/?kind__exact=date",
+               "/admin/performance/scorecard/", "/admin/performance/measurement/", "/admin/organization/orgunit/",
+               "/admin/performance/strategicobjective/"]
+
+
+@pytest.fixture
+def login(client, db):
+    def as_user(username):
+        client.force_login(get_user_model().objects.get(username=username))
+        return client
+
+    return as_user
+
+
+@pytest.mark.parametrize("url", ADMIN_PAGES)
+def test_struttura_tecnica_works_in_the_admin(login, url):
+    assert login("struttura").get(url).status_code == 200
+
+
+def test_indicator_admin_page_opens_with_its_inlines(login, demo_cycle):
+    from performance.models import Indicator
+
+    indicator = Indicator.objects.get(cycle=demo_cycle, code="2.1.05.01")
+    response = login("struttura").get(f"/admin/performance/indicator/{indicator.pk}/change/")
+    assert response.status_code == 200 and "98,77%" in response.content.decode()
+
+
+@pytest.mark.parametrize("username", ["resp.ri", "oiv", "dirigente"])
+def test_non_staff_roles_are_kept_out_of_the_admin(login, username):
+    response = login(username).get("/admin/performance/indicator/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_anonymous_is_sent_to_login(client, demo_cycle):
+    for url in ["/", f"/cicli/{demo_cycle.pk}/schede/RI/"]:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accesso/")
+
+
+def test_member_sees_scorecard_with_values(login, demo_cycle):
+    response = login("resp.ri").get(f"/cicli/{demo_cycle.pk}/schede/SPORT/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "00/01/1900" in body and "Avvio e consolidamento della nuova gestione" in body
+
+
+def test_outsider_gets_404_for_another_entitys_scorecard(client, demo_cycle, other_entity):
+    outsider = get_user_model().objects.create_user("estraneo", password="x-Password-123")
+    Membership.objects.create(user=outsider, entity=other_entity, role=Role.STRUTTURA_TECNICA)
+    client.force_login(outsider)
+    assert client.get(f"/cicli/{demo_cycle.pk}/schede/RI/").status_code == 404
+    assert "Bergamo" not in client.get("/").content.decode()
+
+
+def test_login_page_is_italian_and_labelled(client, db):
+    body = client.get("/accesso/").content.decode()
+    assert '<html lang="it">' in body
+    assert '<label for="id_username">Nome utente</label>' in body
