@@ -7,10 +7,10 @@ from pathlib import Path
 
 from django.db import models, transaction
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from organization.models import Entity, OrgUnit
 
+from .. import bulk
 from ..models import (
     Assignment,
     Cycle,
@@ -111,9 +111,8 @@ def _sync(model: type[models.Model], cycle: Cycle, wanted: dict[str, dict], repo
                 setattr(obj, name, values[name])
             fields.update(changed)
             to_update.append(obj)
-    model.objects.bulk_create(to_create, batch_size=2000)
-    if to_update:
-        model.objects.bulk_update(to_update, sorted(fields), batch_size=2000)
+    bulk.insert(model, to_create)
+    bulk.update(model, to_update, sorted(fields))
     report.count(sheet, "creati", len(to_create))
     report.count(sheet, "aggiornati", len(to_update))
     stale = [obj for code, obj in existing.items() if code not in wanted]
@@ -183,12 +182,11 @@ def _write_measurements(rows: Rows, indicators: dict, periods: dict, acting_user
             current.author = acting_user
             fields.update(changed + ["version", "author"])
             to_update.append(current)
-    if to_create:
-        bulk_create_with_history(to_create, Measurement, batch_size=2000, default_user=acting_user,
-                                 default_change_reason="import")
-    if to_update:
-        bulk_update_with_history(to_update, Measurement, sorted(fields), batch_size=2000,
-                                 default_user=acting_user, default_change_reason="import")
+    # Every imported value gets its audit record, as a value typed in the browser does.
+    bulk.insert(Measurement, to_create)
+    bulk.insert_history(Measurement, to_create, "+", acting_user, "import")
+    bulk.update(Measurement, to_update, sorted(fields))
+    bulk.insert_history(Measurement, to_update, "~", acting_user, "import")
     report.count("valori", "creati", len(to_create))
     report.count("valori", "aggiornati", len(to_update))
 
@@ -232,15 +230,7 @@ def _write(cycle: Cycle, records: dict[str, Rows], acting_user, report: ImportRe
     else:
         scorecards, stale_s = {s.code: s for s in Scorecard.objects.filter(cycle=cycle)}, []
     if records["assegnazioni"] or records["schede"]:
-        _delete(report, "assegnazioni", Assignment.objects.filter(scorecard__cycle=cycle).only("pk"))
-        assignments = []
-        for pos, r in _by_row(records["assegnazioni"]):
-            raw, number = _printed(r.get("realizzazione_stampata"))
-            assignments.append(Assignment(
-                scorecard=scorecards[r["scheda"]], indicator=indicators[r["indicatore"]], weight=r.get("peso"),
-                printed_realization_raw=raw, printed_realization=number, position=r.get("ordine") or pos))
-        Assignment.objects.bulk_create(assignments, batch_size=2000)
-        report.count("assegnazioni", "creati", len(assignments))
+        _write_assignments(cycle, records["assegnazioni"], scorecards, indicators, report)
     if records["periodi"]:
         periods, stale_per = _sync(Period, cycle, {
             r["codice"]: {"name": r["nome"], "reference_date": r["data_riferimento"], "deadline": r.get("scadenza"),
@@ -254,6 +244,31 @@ def _write(cycle: Cycle, records: dict[str, Rows], acting_user, report: ImportRe
                          ("obiettivi_operativi", stale_oo), ("obiettivi_strategici", stale_so),
                          ("prospettive", stale_p)):
         _delete(report, sheet, stale)
+
+
+def _write_assignments(cycle: Cycle, rows: Rows, scorecards: dict, indicators: dict, report: ImportReport) -> None:
+    """The assignments listed are the scorecards' content: update by (scorecard, indicator), drop the rest."""
+    existing = {(a.scorecard_id, a.indicator_id): a for a in Assignment.objects.filter(scorecard__cycle=cycle)}
+    to_create, to_update, seen = [], [], set()
+    for pos, r in _by_row(rows):
+        scorecard, indicator = scorecards[r["scheda"]], indicators[r["indicatore"]]
+        raw, number = _printed(r.get("realizzazione_stampata"))
+        values = {"weight": r.get("peso"), "printed_realization_raw": raw, "printed_realization": number,
+                  "position": r.get("ordine") or pos}
+        key = (scorecard.pk, indicator.pk)
+        seen.add(key)
+        current = existing.get(key)
+        if current is None:
+            to_create.append(Assignment(scorecard=scorecard, indicator=indicator, **values))
+        elif any(getattr(current, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(current, k, v)
+            to_update.append(current)
+    bulk.insert(Assignment, to_create)
+    bulk.update(Assignment, to_update, ["weight", "printed_realization_raw", "printed_realization", "position"])
+    _delete(report, "assegnazioni", [a for key, a in existing.items() if key not in seen])
+    report.count("assegnazioni", "creati", len(to_create))
+    report.count("assegnazioni", "aggiornati", len(to_update))
 
 
 def _indicator_fields(r: Record, operational: dict, position: int) -> dict:

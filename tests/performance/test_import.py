@@ -58,8 +58,7 @@ def test_demo_workbook_imports_completely_into_a_new_entity(other_entity):
 def test_reimporting_the_same_workbook_changes_nothing(demo_cycle):
     before = snapshot()
     report = import_plan(DEMO_DIR, year=2023, entity=demo_cycle.entity)
-    assert all(c["creati"] == 0 or sheet == "assegnazioni" for sheet, c in report.counts.items())
-    assert all(c["aggiornati"] == 0 for c in report.counts.values())
+    assert all(c == {"creati": 0, "aggiornati": 0, "eliminati": 0} for c in report.counts.values()), report.counts
     assert snapshot() == before
 
 
@@ -233,3 +232,13 @@ def test_command_lists_errors_and_fails(db, demo_copy, capsys):
         call_command("import_plan", str(demo_copy), cycle=2030, entity="cciaa-bergamo")
     assert "foglio «periodi», riga 2, colonna «scadenza»" in capsys.readouterr().err
     assert not Cycle.objects.filter(year=2030).exists()
+
+
+def test_reimport_without_a_row_removes_that_assignment_only(demo_cycle, demo_copy):
+    rows = read_sheet(demo_copy, "assegnazioni")
+    removed = rows.pop(3)
+    write_sheet(demo_copy, "assegnazioni", rows)
+    report = import_plan(demo_copy, year=2023, entity=demo_cycle.entity)
+    assert report.counts["assegnazioni"] == {"creati": 0, "aggiornati": 0, "eliminati": 1}
+    assert not Assignment.objects.filter(scorecard__cycle=demo_cycle, scorecard__code=removed["scheda"],
+                                         indicator__code=removed["indicatore"]).exists()

@@ -1,0 +1,105 @@
+"""Set-based writes for imports and recomputation.
+
+Django's bulk_create/bulk_update spend most of their time preparing values field by field and, for
+updates, building one CASE expression per field. On PostgreSQL these helpers stream rows with COPY
+(inserts get their ids from the table's sequence first, so callers can link children to them) and
+update through a temporary table joined once. Other databases (the SQLite demo) fall back to
+Django's own bulk methods inside the caller's transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connections, models
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+
+BATCH = 2000
+
+
+def _value(field: models.Field, obj: models.Model, connection, add: bool):
+    # Plain values (str, int, Decimal, date, bool, None) go to psycopg as they are; only the
+    # few field types that need Django's preparation get it.
+    if getattr(field, "auto_now", False) or (add and getattr(field, "auto_now_add", False)):
+        return field.pre_save(obj, add)
+    value = getattr(obj, field.attname)
+    if isinstance(value, FieldFile):  # also the text copy of a file field in a history table
+        return value.name or ""
+    if isinstance(field, models.JSONField):
+        return field.get_db_prep_save(value, connection)
+    return value
+
+
+def _use_copy(connection) -> bool:
+    return connection.vendor == "postgresql"
+
+
+def insert(model: type[models.Model], objs: Sequence[models.Model], using: str = "default") -> None:
+    """Insert new objects and set their primary keys."""
+    if not objs:
+        return
+    connection = connections[using]
+    if not _use_copy(connection):
+        model._default_manager.using(using).bulk_create(objs, batch_size=BATCH)
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = list(meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objs)],
+        )
+        for obj, (pk,) in zip(objs, cursor.fetchall()):
+            obj.pk = pk
+            obj._state.adding, obj._state.db = False, using
+        columns = ", ".join(quote(f.column) for f in fields)
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for obj in objs:
+                copy.write_row([_value(f, obj, connection, True) for f in fields])
+
+
+def update(model: type[models.Model], objs: Sequence[models.Model], field_names: Sequence[str],
+           using: str = "default") -> None:
+    """Write `field_names` of existing objects in one statement (COPY into a temp table + UPDATE … FROM)."""
+    if not objs:
+        return
+    connection = connections[using]
+    if not _use_copy(connection):
+        model._default_manager.using(using).bulk_update(objs, list(field_names), batch_size=BATCH)
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(name) for name in field_names]
+    temp = f"tmp_update_{meta.db_table}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {quote(temp)} ON COMMIT DROP AS SELECT {quote(meta.pk.column)}, "
+            + ", ".join(quote(f.column) for f in fields)
+            + f" FROM {quote(meta.db_table)} WITH NO DATA"
+        )
+        columns = ", ".join(quote(c) for c in [meta.pk.column, *[f.column for f in fields]])
+        with cursor.cursor.copy(f"COPY {quote(temp)} ({columns}) FROM STDIN") as copy:
+            for obj in objs:
+                copy.write_row([obj.pk, *[_value(f, obj, connection, False) for f in fields]])
+        assignments = ", ".join(f"{quote(f.column)} = t.{quote(f.column)}" for f in fields)
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} AS m SET {assignments} FROM {quote(temp)} AS t "
+            f"WHERE m.{quote(meta.pk.column)} = t.{quote(meta.pk.column)}"
+        )
+        cursor.execute(f"DROP TABLE {quote(temp)}")
+
+
+def insert_history(model: type[models.Model], objs: Sequence[models.Model], history_type: str, user=None,
+                   reason: str = "", using: str = "default") -> None:
+    """The django-simple-history records of objects written in bulk ("+" created, "~" changed)."""
+    history_model = model.history.model
+    now = timezone.now()
+    tracked = [f.attname for f in model._meta.concrete_fields]
+    user_id = getattr(user, "pk", None)
+    records = [
+        history_model(**{name: getattr(obj, name) for name in tracked}, history_date=now,
+                      history_type=history_type, history_user_id=user_id, history_change_reason=reason or None)
+        for obj in objs
+    ]
+    insert(history_model, records, using=using)
