@@ -24,3 +24,12 @@ def roles_for(user, entity: Entity) -> set[str]:
     if user.is_superuser:
         roles.add(Role.ADMIN)
     return roles
+
+
+def has_role(user, entity: Entity, *roles: str) -> bool:
+    """True when the user holds one of `roles` anywhere in the entity (superusers hold every role)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user, entity=entity, role__in=roles).exists()

@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .tasks import schedule_recompute
+
 from .models import (
     Assignment,
+    Override,
     Cycle,
     Indicator,
     Measurement,
@@ -85,8 +88,15 @@ class MeasurementInline(admin.TabularInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "direction", "target_raw", "operational_objective", "is_common")
-    list_filter = ("cycle", "kind", "direction", "is_common", "operational_objective__strategic_objective")
+    list_display = ("code", "name", "kind", "direction", "target_raw", "realization", "flags", "is_common")
+    list_filter = ("cycle", "kind", "direction", "is_common", "result_status",
+                   "operational_objective__strategic_objective")
+    readonly_fields = ("realization", "result_status", "flags", "target_number", "target_date", "target_bool",
+                       "target_operator")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        schedule_recompute(obj.cycle_id)
     search_fields = ("code", "name", "algorithm")
     list_select_related = ("operational_objective",)
     autocomplete_fields = ("operational_objective",)
@@ -119,7 +129,7 @@ class MeasurementAdmin(SimpleHistoryAdmin):
     search_fields = ("indicator__name", "indicator__code", "raw_value")
     list_select_related = ("indicator", "period", "author")
     autocomplete_fields = ("indicator",)
-    readonly_fields = ("version", "author", "updated_at")
+    readonly_fields = ("version", "author", "updated_at", "value_number", "value_date", "value_bool")
     history_list_display = ("raw_value", "is_nv", "version")
 
     def save_model(self, request, obj, form, change):
@@ -128,6 +138,26 @@ class MeasurementAdmin(SimpleHistoryAdmin):
             obj.version += 1
         obj.author = request.user
         super().save_model(request, obj, form, change)
+        schedule_recompute(obj.period.cycle_id)
+
+
+@admin.register(Override)
+class OverrideAdmin(admin.ModelAdmin):
+    """Read-only here: requests and decisions go through the indicator page (services.py)."""
+
+    list_display = ("cycle", "level", "object_id", "value", "status", "requested_by", "requested_at", "decided_by")
+    list_filter = ("cycle", "status", "level")
+    search_fields = ("justification", "decision_note")
+    list_select_related = ("cycle__entity", "requested_by", "decided_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 admin.site.site_header = _("Misura – amministrazione")

@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from organization.access import entities_for
 
 from .exporting import RESULT_COLUMNS, result_rows
+from .figures import indicator_figure, rollup_figure
 from .models import (
     Assignment,
+    Level,
     Cycle,
     Indicator,
     Measurement,
@@ -61,7 +65,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
         model = Indicator
         fields = ["id", "cycle", "code", "operational_objective", "name", "algorithm", "kind", "direction",
                   "unit_of_measure", "target_raw", "target_number", "target_date", "target_bool", "target_operator",
-                  "weight", "source", "is_common", "position"]
+                  "weight", "source", "is_common", "position", "realization", "result_status", "flags"]
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
@@ -69,7 +73,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assignment
-        fields = ["indicator", "weight", "printed_realization_raw", "printed_realization", "position"]
+        fields = ["indicator", "weight", "printed_realization_raw", "printed_realization", "position", "flags"]
 
 
 class ScorecardSerializer(serializers.ModelSerializer):
@@ -124,6 +128,23 @@ class CycleViewSet(viewsets.ReadOnlyModelViewSet):
         cycle = get_object_or_404(self.get_queryset(), pk=pk)
         return Response(result_rows(cycle))
 
+    @extend_schema(
+        parameters=[OpenApiParameter("level", str, enum=[lvl for lvl in Level.values if lvl != Level.INDICATOR]),
+                    OpenApiParameter("object", int, required=False)],
+        responses=OpenApiTypes.OBJECT)
+    @action(detail=True)
+    def explain(self, request, pk=None):
+        """How an aggregated figure (objective, perspective, scorecard, entity) is obtained."""
+        cycle = get_object_or_404(self.get_queryset(), pk=pk)
+        level = request.query_params.get("level", Level.ENTITY)
+        raw_object = request.query_params.get("object", str(cycle.pk))
+        if level not in Level.values or level == Level.INDICATOR or not raw_object.isdigit():
+            raise ValidationError({"level": "livello o oggetto non valido"})
+        figure = rollup_figure(cycle, level, int(raw_object))
+        if figure is None:
+            raise NotFound
+        return Response(figure)
+
 
 class PerspectiveViewSet(_CycleScoped):
     queryset = Perspective.objects.all()
@@ -141,8 +162,18 @@ class OperationalObjectiveViewSet(_CycleScoped):
 
 
 class IndicatorViewSet(_CycleScoped):
-    queryset = Indicator.objects.select_related("operational_objective")
+    queryset = Indicator.objects.select_related("operational_objective", "cycle")
     serializer_class = IndicatorSerializer
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True)
+    def explain(self, request, pk=None):
+        """How the indicator's realization is obtained: inputs, rule, arithmetic, flags, override."""
+        figure = indicator_figure(self.get_object())
+        figure.pop("overrides")
+        figure["rows"] = [{"scorecard": r["scorecard"].code, "printed": r["printed"], "flags": r["flags"]}
+                          for r in figure["rows"]]
+        return Response(figure)
 
 
 class ScorecardViewSet(_CycleScoped):

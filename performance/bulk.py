@@ -8,7 +8,7 @@ Django's own bulk methods inside the caller's transaction.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import connections, models
 from django.db.models.fields.files import FieldFile
@@ -65,29 +65,61 @@ def update(model: type[models.Model], objs: Sequence[models.Model], field_names:
     if not objs:
         return
     connection = connections[using]
-    if not _use_copy(connection):
-        model._default_manager.using(using).bulk_update(objs, list(field_names), batch_size=BATCH)
-        return
+    fields = [model._meta.get_field(name) for name in field_names]
+    update_rows(model, field_names,
+                ([obj.pk, *[_value(f, obj, connection, False) for f in fields]] for obj in objs), using=using)
+
+
+def update_rows(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence],
+                using: str = "default") -> int:
+    """Update rows given as plain tuples (pk, value, ...) without building model instances."""
+    connection = connections[using]
     meta = model._meta
     quote = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in field_names]
+    columns = [meta.get_field(name).column for name in field_names]
+    pk = meta.pk.column
+    if not _use_copy(connection):
+        sql = (f"UPDATE {quote(meta.db_table)} SET " + ", ".join(f"{quote(c)} = %s" for c in columns)
+               + f" WHERE {quote(pk)} = %s")
+        params = [(*row[1:], row[0]) for row in rows]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+        return len(params)
     temp = f"tmp_update_{meta.db_table}"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMP TABLE {quote(temp)} ON COMMIT DROP AS SELECT {quote(meta.pk.column)}, "
-            + ", ".join(quote(f.column) for f in fields)
-            + f" FROM {quote(meta.db_table)} WITH NO DATA"
+            f"CREATE TEMP TABLE {quote(temp)} ON COMMIT DROP AS SELECT {quote(pk)}, "
+            + ", ".join(quote(c) for c in columns) + f" FROM {quote(meta.db_table)} WITH NO DATA"
         )
-        columns = ", ".join(quote(c) for c in [meta.pk.column, *[f.column for f in fields]])
-        with cursor.cursor.copy(f"COPY {quote(temp)} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row([obj.pk, *[_value(f, obj, connection, False) for f in fields]])
-        assignments = ", ".join(f"{quote(f.column)} = t.{quote(f.column)}" for f in fields)
-        cursor.execute(
-            f"UPDATE {quote(meta.db_table)} AS m SET {assignments} FROM {quote(temp)} AS t "
-            f"WHERE m.{quote(meta.pk.column)} = t.{quote(meta.pk.column)}"
-        )
+        count = 0
+        with cursor.cursor.copy(f"COPY {quote(temp)} ({', '.join(quote(c) for c in [pk, *columns])}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        assignments = ", ".join(f"{quote(c)} = t.{quote(c)}" for c in columns)
+        cursor.execute(f"UPDATE {quote(meta.db_table)} AS m SET {assignments} FROM {quote(temp)} AS t "
+                       f"WHERE m.{quote(pk)} = t.{quote(pk)}")
         cursor.execute(f"DROP TABLE {quote(temp)}")
+    return count
+
+
+def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence],
+                using: str = "default") -> None:
+    """Insert plain tuples whose ids nobody needs back (e.g. stored roll-ups)."""
+    connection = connections[using]
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = [meta.get_field(name).column for name in field_names]
+    if not _use_copy(connection):
+        sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES ("
+               + ", ".join(["%s"] * len(columns)) + ")")
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, [tuple(r) for r in rows])
+        return
+    with connections[using].cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def insert_history(model: type[models.Model], objs: Sequence[models.Model], history_type: str, user=None,

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 from .importer.schema import SHEETS
@@ -101,6 +102,7 @@ def result_rows(cycle: Cycle) -> list[dict[str, str]]:
     if final is not None:
         values = dict(Measurement.objects.filter(period=final).values_list("indicator_id", "raw_value"))
     rows = []
+    # Stored results of the engine (performance/recompute.py); empty realization = not scored.
     assignments = (
         Assignment.objects.filter(scorecard__cycle=cycle)
         .select_related("scorecard", "indicator__operational_objective__strategic_objective__perspective")
@@ -120,11 +122,18 @@ def result_rows(cycle: Cycle) -> list[dict[str, str]]:
             "kind": indicator.kind,
             "target": indicator.target_raw,
             "achieved": values.get(indicator.pk, ""),
-            # Filled by the realization engine (issue 4); empty means "not scored".
-            "realization": "",
-            "flags": "",
+            "realization": _realization(indicator.realization),
+            "flags": ";".join(code for code in (indicator.flags, a.flags) if code),
         })
     return rows
+
+
+def _realization(value) -> str:
+    """0–100 with up to two decimals and a dot, as open data expects ("98.77", "100")."""
+    if value is None:
+        return ""
+    text = format(value.quantize(Decimal("0.01")), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def write_results(rows: list[dict[str, str]], fmt: str, target: io.TextIOBase | io.BytesIO | Path) -> None:

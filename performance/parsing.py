@@ -153,3 +153,27 @@ def format_number(value: Decimal | int | float | None, decimals: int | None = No
     groups.insert(0, whole)
     out = ".".join(groups)
     return f"{sign}{out},{frac}" if frac else f"{sign}{out}"
+
+
+def target_fields(parsed: ParsedValue | None) -> dict:
+    """The Indicator fields a written target stands for (one mapping for importer, admin and forms)."""
+    shape = parsed.shape if parsed else ValueShape.EMPTY
+    return {
+        "target_raw": parsed.raw if parsed else "",
+        "target_number": parsed.number if shape in (ValueShape.NUMBER, ValueShape.PERCENT) else None,
+        "target_date": parsed.date if shape == ValueShape.DATE else None,
+        "target_bool": parsed.boolean if shape == ValueShape.BOOLEAN else None,
+        "target_operator": parsed.operator if parsed else "",
+    }
+
+
+def value_fields(parsed: ParsedValue | None) -> dict:
+    """The Measurement fields a written value stands for."""
+    shape = parsed.shape if parsed else ValueShape.EMPTY
+    return {
+        "raw_value": parsed.raw if parsed else "",
+        "value_number": parsed.number if shape in (ValueShape.NUMBER, ValueShape.PERCENT) else None,
+        "value_date": parsed.date if shape == ValueShape.DATE else None,
+        "value_bool": parsed.boolean if shape == ValueShape.BOOLEAN else None,
+        "is_nv": shape == ValueShape.NV,
+    }

@@ -151,7 +151,7 @@ def _steps(result: IndicatorResult) -> list[dict[str, Any]]:
             steps.append({"step": "bands", "description": _("fasce di punteggio"), "from": score, "to": banded})
         score = banded
     if rules.round_factor is not None:
-        rounded = math.floor(score * rules.round_factor + 0.5 + 1e-9) / rules.round_factor
+        rounded = min(math.floor(score * rules.round_factor + 0.5 + 1e-9) / rules.round_factor, rules.cap)
         if rounded != score:
             steps.append({"step": "rounding", "description": _("arrotondamento a %(d)d decimali") % {"d": rules.rounding},
                           "from": score, "to": rounded})

@@ -258,6 +258,8 @@ def _finish(inp: IndicatorInput, rules: RuleSet, raw: float, rule: str, achieved
     if factor is not None:
         # Half-up, as people round by hand; the epsilon absorbs binary noise (2.675 → 2.68).
         score = math.floor(score * factor + 0.5 + 1e-9) / factor
+        if score > cap:  # a fractional cap (e.g. 99.5 with 0 decimals) stays the ceiling
+            score = cap
     flags = _NO_FLAGS
     over = rules.over_cap_at
     if over is not None and raw >= over:

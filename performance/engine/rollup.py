@@ -67,8 +67,11 @@ class AssignmentRef(NamedTuple):
     weight: Weight = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PlanInput:
+    """The plan's structure as plain records. Not frozen, so a loader can fill it in steps; the engine
+    only reads it."""
+
     perspectives: Sequence[PerspectiveRef] = ()
     strategic: Sequence[StrategicRef] = ()
     operational: Sequence[OperationalRef] = ()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from organization.models import Entity, OrgUnit
 
 from .. import bulk
+from ..tasks import schedule_recompute
 from ..models import (
     Assignment,
     Cycle,
@@ -22,7 +23,7 @@ from ..models import (
     Scorecard,
     StrategicObjective,
 )
-from ..parsing import ParsedValue, ValueShape
+from ..parsing import ParsedValue, ValueShape, target_fields, value_fields
 from .errors import ImportFailed, ImportIssue
 from .reader import read_workbook
 from .schema import Record, parse_sheets
@@ -148,14 +149,8 @@ def _write_units(entity: Entity, rows: Rows, report: ImportReport) -> dict[str, 
 
 
 def _measurement_fields(record: Record) -> dict:
-    parsed: ParsedValue | None = record.get("valore")
-    shape = parsed.shape if parsed else ValueShape.EMPTY
     return {
-        "raw_value": parsed.raw if parsed else "",
-        "value_number": parsed.number if shape in (ValueShape.NUMBER, ValueShape.PERCENT) else None,
-        "value_date": parsed.date if shape == ValueShape.DATE else None,
-        "value_bool": parsed.boolean if shape == ValueShape.BOOLEAN else None,
-        "is_nv": shape == ValueShape.NV,
+        **value_fields(record.get("valore")),
         "numerator": record.get("numeratore"),
         "denominator": record.get("denominatore"),
         "nv_reason": record.get("motivazione") or "",
@@ -272,17 +267,11 @@ def _write_assignments(cycle: Cycle, rows: Rows, scorecards: dict, indicators: d
 
 
 def _indicator_fields(r: Record, operational: dict, position: int) -> dict:
-    target: ParsedValue | None = r.get("target")
-    shape = target.shape if target else ValueShape.EMPTY
     return {
         "operational_objective": operational[r["obiettivo_operativo"]],
         "name": r["nome"], "algorithm": r.get("algoritmo") or "", "kind": r["tipo"], "direction": r["direzione"],
         "unit_of_measure": r.get("unita_misura") or "",
-        "target_raw": target.raw if target else "",
-        "target_number": target.number if shape in (ValueShape.NUMBER, ValueShape.PERCENT) else None,
-        "target_date": target.date if shape == ValueShape.DATE else None,
-        "target_bool": target.boolean if shape == ValueShape.BOOLEAN else None,
-        "target_operator": target.operator if target else "",
+        **target_fields(r.get("target")),
         "weight": r.get("peso"), "source": r.get("fonte") or "", "is_common": bool(r.get("comune")),
         "position": r.get("ordine") or position,
     }
@@ -323,4 +312,6 @@ def import_plan(path: Path | str, *, year: int, entity: Entity | None = None, dr
         _write(cycle, records, acting_user, report)
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            schedule_recompute(cycle.pk)
     return report

@@ -9,6 +9,7 @@ from .plan import (
     Scorecard,
     StrategicObjective,
 )
+from .results import Level, Override, RollupResult
 from .values import Measurement
 
 __all__ = [
@@ -17,6 +18,9 @@ __all__ = [
     "Direction",
     "Indicator",
     "IndicatorKind",
+    "Level",
+    "Override",
+    "RollupResult",
     "Measurement",
     "OperationalObjective",
     "Period",

@@ -13,10 +13,13 @@ DEFAULT_RULES: dict = {
     "cap": 100,
     "floor": None,
     "bands": [],
+    "band_mode": "fixed",
     "rounding": 2,
     "late_deadline": {"rule": "zero", "days_to_zero": 0},
     "nv": "exclude",
     "objective_aggregation": "weighted_mean",
+    "over_cap_ratio": 1.5,
+    "printed_tolerance": 0.5,
 }
 
 
@@ -48,6 +51,7 @@ class Cycle(models.Model):
     oiv_report_due = models.DateField(_("scadenza relazione annuale OIV"), null=True, blank=True)
     relazione_due = models.DateField(_("scadenza Relazione sulla performance"), null=True, blank=True)
     rules = models.JSONField(_("regole di misurazione (SMVP)"), default=default_rules)
+    computed_at = models.DateTimeField(_("risultati calcolati il"), null=True, blank=True)
 
     objects = CycleQuerySet.as_manager()
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from organization.models import OrgUnit
 
+from ..parsing import ValueParseError, parse_value, target_fields
 from .cycle import Cycle
 
 _NON_NEGATIVE = models.Q(weight__isnull=True) | models.Q(weight__gte=0)
@@ -121,6 +123,10 @@ class Indicator(models.Model):
     source = models.CharField(_("fonte del dato"), max_length=300, blank=True)
     is_common = models.BooleanField(_("obiettivo comune di sistema"), default=False)
     position = models.PositiveIntegerField(_("ordine"), default=0)
+    # Written by the realization engine (performance/recompute.py), never by hand.
+    realization = models.DecimalField(_("% realizzazione"), max_digits=9, decimal_places=2, null=True, blank=True)
+    result_status = models.CharField(_("esito del calcolo"), max_length=20, blank=True)
+    flags = models.CharField(_("segnalazioni"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("indicatore")
@@ -143,6 +149,25 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        try:
+            parse_value(self.target_raw)
+        except ValueParseError as exc:
+            raise ValidationError({"target_raw": _("«%(value)s» non è un risultato atteso riconoscibile (numero, "
+                                                    "percentuale, data gg/mm/aaaa, SI/NO o soglia come <30)")
+                                   % {"value": self.target_raw}}) from exc
+
+    def save(self, *args, **kwargs) -> None:
+        # The typed target always follows the written one (admin edits included).
+        try:
+            parsed = parse_value(self.target_raw)
+        except ValueParseError:
+            parsed = None
+        for name, value in target_fields(parsed).items():
+            if name != "target_raw":
+                setattr(self, name, value)
+        super().save(*args, **kwargs)
 
 
 class Scorecard(models.Model):
@@ -199,6 +224,8 @@ class Assignment(models.Model):
         _("% realizzazione importata"), max_digits=9, decimal_places=4, null=True, blank=True
     )
     position = models.PositiveIntegerField(_("ordine"), default=0)
+    # Flags that depend on this row (the printed % it carries), written by the engine.
+    flags = models.CharField(_("segnalazioni"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("assegnazione")

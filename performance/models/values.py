@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..parsing import ValueParseError, parse_value, value_fields
 from .cycle import Period
 from .plan import Indicator
 
@@ -46,3 +48,21 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code} @ {self.period.code}: {self.raw_value}"
+
+    def clean(self) -> None:
+        try:
+            parse_value(self.raw_value)
+        except ValueParseError as exc:
+            raise ValidationError({"raw_value": _("«%(value)s» non è un valore riconoscibile")
+                                   % {"value": self.raw_value}}) from exc
+
+    def save(self, *args, **kwargs) -> None:
+        # Typed fields follow the written value, whatever path saved it.
+        try:
+            parsed = parse_value(self.raw_value)
+        except ValueParseError:
+            parsed = None
+        for name, value in value_fields(parsed).items():
+            if name != "raw_value":
+                setattr(self, name, value)
+        super().save(*args, **kwargs)
