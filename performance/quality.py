@@ -71,7 +71,7 @@ def _stored_rows(cycle, data, results, indicator_codes) -> list[Row]:
                     _("I risultati del ciclo non sono mai stati calcolati: eseguire il ricalcolo."))]
     rows = []
     values = effective(data, results)
-    stored = dict(Indicator.objects.filter(cycle=cycle).values_list("id", "realization"))
+    stored = {pk: row[0] for pk, row in data.stored.items()}
     for pk, value in values.items():
         if stored.get(pk) != as_stored(value):
             rows.append(Row("stored_differs", "error", "indicator", pk, indicator_codes[pk], "",

@@ -353,3 +353,12 @@ def test_explain_lists_the_steps_that_changed_the_figure():
     steps = calc("number", "higher", "100", "40", RuleSet.from_dict({"floor": 50})).explain["steps"]
     assert [s["step"] for s in steps] == ["floor"]
     assert "progetto" in calc("project", "higher", "100%", "98,77%").explain["formula"]
+
+
+def test_fast_input_constructor_builds_the_same_input():
+    from performance.engine import IndicatorInput, make_input
+    from performance.engine.inputs import _INPUT_FIELDS
+
+    full = IndicatorInput(kind="number", direction="lower", target_raw="30", target_number=30, value_raw="-25",
+                          value_number=-25, nv_reason="", has_value=True, shortfall_reason="x")
+    assert make_input(*(getattr(full, name) for name in _INPUT_FIELDS)) == full
