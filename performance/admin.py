@@ -89,7 +89,7 @@ class MeasurementInline(admin.TabularInline):
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "kind", "direction", "target_raw", "realization", "flags", "is_common")
-    list_filter = ("cycle", "kind", "direction", "is_common", "result_status",
+    list_filter = ("cycle", "kind", "direction", "is_common", "score__status",
                    "operational_objective__strategic_objective")
     readonly_fields = ("realization", "result_status", "flags", "target_number", "target_date", "target_bool",
                        "target_operator")
@@ -98,7 +98,7 @@ class IndicatorAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         schedule_recompute(obj.cycle_id)
     search_fields = ("code", "name", "algorithm")
-    list_select_related = ("operational_objective",)
+    list_select_related = ("operational_objective", "score")
     autocomplete_fields = ("operational_objective",)
     inlines = [AssignmentInline, MeasurementInline]
 

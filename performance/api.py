@@ -60,6 +60,9 @@ class OperationalObjectiveSerializer(serializers.ModelSerializer):
 
 class IndicatorSerializer(serializers.ModelSerializer):
     operational_objective = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    realization = serializers.DecimalField(max_digits=9, decimal_places=2, read_only=True, allow_null=True)
+    result_status = serializers.CharField(read_only=True)
+    flags = serializers.CharField(read_only=True)
 
     class Meta:
         model = Indicator
@@ -162,7 +165,7 @@ class OperationalObjectiveViewSet(_CycleScoped):
 
 
 class IndicatorViewSet(_CycleScoped):
-    queryset = Indicator.objects.select_related("operational_objective", "cycle")
+    queryset = Indicator.objects.select_related("operational_objective", "cycle", "score")
     serializer_class = IndicatorSerializer
 
     @extend_schema(responses=OpenApiTypes.OBJECT)

@@ -119,6 +119,21 @@ def update_rows(model: type[models.Model], field_names: Sequence[str], rows: Ite
     return count
 
 
+def delete_rows(model: type[models.Model], pks: Sequence, using: str = "default") -> None:
+    """Delete rows by primary key in one statement on PostgreSQL (an array parameter), in chunks elsewhere."""
+    connection = connections[using]
+    meta = model._meta
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if _use_copy(connection):
+            cursor.execute(f"DELETE FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = ANY(%s)", [list(pks)])
+            return
+        for start in range(0, len(pks), 500):
+            chunk = list(pks[start:start + 500])
+            cursor.execute(f"DELETE FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} IN "
+                           f"({', '.join(['%s'] * len(chunk))})", chunk)
+
+
 def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence],
                 using: str = "default") -> None:
     """Insert plain tuples whose ids nobody needs back (e.g. stored roll-ups)."""

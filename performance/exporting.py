@@ -105,7 +105,8 @@ def result_rows(cycle: Cycle) -> list[dict[str, str]]:
     # Stored results of the engine (performance/recompute.py); empty realization = not scored.
     assignments = (
         Assignment.objects.filter(scorecard__cycle=cycle)
-        .select_related("scorecard", "indicator__operational_objective__strategic_objective__perspective")
+        .select_related("scorecard", "indicator__operational_objective__strategic_objective__perspective",
+                        "indicator__score")
         .order_by("scorecard__position", "scorecard__code", "position")
     )
     for a in assignments:

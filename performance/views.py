@@ -53,7 +53,7 @@ def scorecard_detail(request: HttpRequest, cycle_id: int, code: str) -> HttpResp
     scorecard = get_scorecard_for_user(request.user, cycle_id, code)
     assignments = list(
         Assignment.objects.filter(scorecard=scorecard)
-        .select_related("indicator__operational_objective__strategic_objective__perspective")
+        .select_related("indicator__operational_objective__strategic_objective__perspective", "indicator__score")
         .order_by("position")
     )
     final_values = dict(

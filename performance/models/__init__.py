@@ -9,7 +9,7 @@ from .plan import (
     Scorecard,
     StrategicObjective,
 )
-from .results import Level, Override, RollupResult
+from .results import IndicatorScore, Level, Override, RollupResult
 from .values import Measurement
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Direction",
     "Indicator",
     "IndicatorKind",
+    "IndicatorScore",
     "Level",
     "Override",
     "RollupResult",

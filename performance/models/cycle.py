@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from simple_history.models import HistoricalRecords
 from django.utils.translation import gettext_lazy as _
 
 from organization.models import Entity
@@ -54,6 +56,8 @@ class Cycle(models.Model):
     computed_at = models.DateTimeField(_("risultati calcolati il"), null=True, blank=True)
 
     objects = CycleQuerySet.as_manager()
+    # Every change of state or of the rule set is kept: who, when, what it was before.
+    history = HistoricalRecords(verbose_name=_("storico del ciclo"))
 
     class Meta:
         verbose_name = _("ciclo della performance")
@@ -66,6 +70,14 @@ class Cycle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} – {self.year}"
+
+    def clean(self) -> None:
+        from ..engine import RuleSet, RuleSetError
+
+        try:
+            RuleSet.from_dict(self.rules or {})
+        except RuleSetError as exc:
+            raise ValidationError({"rules": str(exc)}) from exc
 
     def save(self, *args, **kwargs) -> None:
         # The statutory calendar (D.L. 80/2021, D.Lgs. 150/2009): PIAO by 31/1 of the cycle year,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -123,10 +123,6 @@ class Indicator(models.Model):
     source = models.CharField(_("fonte del dato"), max_length=300, blank=True)
     is_common = models.BooleanField(_("obiettivo comune di sistema"), default=False)
     position = models.PositiveIntegerField(_("ordine"), default=0)
-    # Written by the realization engine (performance/recompute.py), never by hand.
-    realization = models.DecimalField(_("% realizzazione"), max_digits=9, decimal_places=2, null=True, blank=True)
-    result_status = models.CharField(_("esito del calcolo"), max_length=20, blank=True)
-    flags = models.CharField(_("segnalazioni"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("indicatore")
@@ -149,6 +145,29 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    # The engine's stored result lives in IndicatorScore (a narrow table rewritten by each recompute);
+    # select_related("score") when reading many.
+    def _score(self):
+        try:
+            return self.score
+        except ObjectDoesNotExist:
+            return None
+
+    @property
+    def realization(self):
+        score = self._score()
+        return score.realization if score else None
+
+    @property
+    def result_status(self) -> str:
+        score = self._score()
+        return score.status if score else ""
+
+    @property
+    def flags(self) -> str:
+        score = self._score()
+        return score.flags if score else ""
 
     def clean(self) -> None:
         try:

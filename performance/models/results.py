@@ -17,6 +17,31 @@ class Level(models.TextChoices):
     SCORECARD = "scorecard", _("Scheda")
 
 
+class IndicatorScore(models.Model):
+    """The engine's result for one indicator. Kept apart from the plan so that recomputing rewrites
+    narrow rows (deleted and copied in bulk) instead of the wide indicator rows.
+
+    Derived data without database foreign keys: PostgreSQL checks deferred foreign keys at commit, one
+    lookup per key per row, which cost a recompute of 100,000 indicators more than the rest of its
+    writing. Django still cascades deletions, and every recompute rewrites the table from the plan.
+    """
+
+    indicator = models.OneToOneField("performance.Indicator", on_delete=models.CASCADE, primary_key=True,
+                                     related_name="score", db_constraint=False, verbose_name=_("indicatore"))
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+", db_constraint=False,
+                              verbose_name=_("ciclo"))
+    realization = models.DecimalField(_("% realizzazione"), max_digits=9, decimal_places=2, null=True, blank=True)
+    status = models.CharField(_("esito del calcolo"), max_length=20, blank=True)
+    flags = models.CharField(_("segnalazioni"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("risultato di un indicatore")
+        verbose_name_plural = _("risultati degli indicatori")
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}: {self.realization} {self.flags}"
+
+
 class RollupResult(models.Model):
     """A computed realization above the indicator level (object_id is the cycle's id for the entity)."""
 

@@ -105,3 +105,18 @@ def test_objective_with_indicators_cannot_be_deleted_but_the_whole_cycle_can(cyc
         objective.delete()
     cycle.entity.delete()
     assert not Indicator.objects.filter(code="I", cycle_id=cycle.pk).exists()
+
+
+def test_a_rule_set_that_does_not_parse_is_refused_with_its_key_named(cycle):
+    from django.core.exceptions import ValidationError
+
+    cycle.rules = {**cycle.rules, "cap": -5}
+    with pytest.raises(ValidationError) as exc:
+        cycle.full_clean()
+    assert "rules" in exc.value.message_dict and "cap" in exc.value.message_dict["rules"][0]
+
+
+def test_rule_set_changes_are_kept_in_the_cycle_history(cycle):
+    cycle.rules = {**cycle.rules, "cap": 120}
+    cycle.save()
+    assert [h.rules["cap"] for h in cycle.history.order_by("history_date")] == [100, 120]
