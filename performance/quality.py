@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from .parsing import format_number
+
 from .engine import Finding, check_plan, flag_message, rollup
 from .engine.checks import SEVERITY, WARNING
 from .models import Cycle, Indicator, Level, RollupResult, Scorecard
@@ -77,7 +79,8 @@ def _stored_rows(cycle, data, results, indicator_codes) -> list[Row]:
             rows.append(Row("stored_differs", "error", "indicator", pk, indicator_codes[pk], "",
                             _("Indicatore %(code)s: il valore memorizzato (%(stored)s) è diverso da quello ricalcolato "
                               "(%(now)s): eseguire il ricalcolo.") % {"code": indicator_codes[pk],
-                                                                        "stored": stored.get(pk), "now": as_stored(value)}))
+                                                                        "stored": _pct(stored.get(pk)),
+                                                                        "now": _pct(as_stored(value))}))
     tree = rollup(data.plan, values, data.rules)
     fresh: dict[tuple[str, int], Decimal | None] = {(Level.ENTITY, cycle.pk): as_stored(tree.entity.value)}
     for level, aggregates in ((Level.OPERATIONAL, tree.operational), (Level.STRATEGIC, tree.strategic),
@@ -96,3 +99,7 @@ def _stored_rows(cycle, data, results, indicator_codes) -> list[Row]:
     return rows
 
 
+
+
+def _pct(value) -> str:
+    return _("non valutato") if value is None else format_number(value) + "%"

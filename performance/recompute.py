@@ -131,8 +131,14 @@ def load(cycle: Cycle) -> CycleData:
     )
     overrides = dict(Override.objects.approved().filter(cycle=cycle, level=Level.INDICATOR)
                      .values_list("object_id", "value"))
-    stored = {row[0]: row[12:15] for row in indicator_rows}
+    # A missing score reads as (None, None, None) and always differs, so it gets written.
+    stored = {row[0]: (_stored_decimal(row[12]), row[13], row[14]) for row in indicator_rows}
     return CycleData(rules, plan, inputs, [a[:6] for a in assignments], overrides, stored)
+
+
+def _stored_decimal(value) -> Decimal | None:
+    # Raw rows bring numerics as Decimal on PostgreSQL but as float on SQLite: compare like with like.
+    return None if value is None else Decimal(str(value)).quantize(_TWO)
 
 
 def _float(value) -> float | None:

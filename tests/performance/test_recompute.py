@@ -96,3 +96,11 @@ def test_query_count_does_not_grow_with_the_cycle(demo_cycle):
         recompute_cycle(demo_cycle.pk)
     assert len(large.captured_queries) == len(small.captured_queries)
     assert ind(demo_cycle, "X7").realization == Decimal("50.00")
+
+
+def test_stored_scores_compare_equal_whatever_type_the_driver_returns():
+    from performance.recompute import _stored_decimal
+
+    # SQLite (the demo) returns the stored 98.77 as a float, PostgreSQL as a Decimal.
+    assert _stored_decimal(98.77) == _stored_decimal(Decimal("98.77")) == Decimal("98.77")
+    assert _stored_decimal(None) is None
