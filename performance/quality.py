@@ -12,7 +12,7 @@ from .parsing import format_number
 from .engine import Finding, check_plan, flag_message, rollup
 from .engine.checks import SEVERITY, WARNING
 from .models import Cycle, Indicator, Level, RollupResult, Scorecard
-from .recompute import as_stored, assignment_flags, compute, effective, load
+from .recompute import as_stored, assignment_flags, compute, effective, load, rollup_rows
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,8 @@ def _stored_rows(cycle, data, results, indicator_codes) -> list[Row]:
                                                                         "stored": _pct(stored.get(pk)),
                                                                         "now": _pct(as_stored(value))}))
     tree = rollup(data.plan, values, data.rules)
-    fresh: dict[tuple[str, int], Decimal | None] = {(Level.ENTITY, cycle.pk): as_stored(tree.entity.value)}
-    for level, aggregates in ((Level.OPERATIONAL, tree.operational), (Level.STRATEGIC, tree.strategic),
-                              (Level.PERSPECTIVE, tree.perspectives), (Level.SCORECARD, tree.scorecards)):
-        fresh.update({(level, pk): as_stored(a.value) for pk, a in aggregates.items()})
+    fresh: dict[tuple[str, int], Decimal | None] = {
+        (level, pk): realization for level, pk, realization, _counted in rollup_rows(cycle, tree)}
     saved = {(level, pk): value for level, pk, value in
              RollupResult.objects.filter(cycle=cycle).values_list("level", "object_id", "realization")}
     mismatched = [key for key in fresh.keys() | saved.keys() if fresh.get(key) != saved.get(key)]

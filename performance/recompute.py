@@ -217,10 +217,7 @@ def _recompute_cycle(cycle_id: int) -> RecomputeReport:
     clock.lap("write_indicators")
     tree = rollup(data.plan, values, data.rules)
     clock.lap("rollup")
-    rows = [(cycle.pk, Level.ENTITY, cycle.pk, as_stored(tree.entity.value), _counted(tree.entity))]
-    for level, aggregates in ((Level.OPERATIONAL, tree.operational), (Level.STRATEGIC, tree.strategic),
-                              (Level.PERSPECTIVE, tree.perspectives), (Level.SCORECARD, tree.scorecards)):
-        rows.extend((cycle.pk, level, pk, as_stored(a.value), _counted(a)) for pk, a in aggregates.items())
+    rows = [(cycle.pk, level, pk, realization, counted) for level, pk, realization, counted in rollup_rows(cycle, tree)]
     RollupResult.objects.filter(cycle=cycle).delete()
     bulk.insert_rows(RollupResult, ["cycle", "level", "object_id", "realization", "counted"], rows)
     Cycle.objects.filter(pk=cycle.pk).update(computed_at=timezone.now())
@@ -239,6 +236,15 @@ class _Clock:
         now = time.perf_counter()
         self.laps[name] = round(now - self._last, 3)
         self._last = now
+
+
+def rollup_rows(cycle: Cycle, tree) -> list[tuple[str, int, Decimal | None, int]]:
+    """(level, object id, realization as stored, items counted) for every aggregated figure."""
+    rows = [(Level.ENTITY, cycle.pk, as_stored(tree.entity.value), _counted(tree.entity))]
+    for level, aggregates in ((Level.OPERATIONAL, tree.operational), (Level.STRATEGIC, tree.strategic),
+                              (Level.PERSPECTIVE, tree.perspectives), (Level.SCORECARD, tree.scorecards)):
+        rows.extend((level, pk, as_stored(a.value), _counted(a)) for pk, a in aggregates.items())
+    return rows
 
 
 def _write_scores(cycle: Cycle, changed: list[tuple], total: int) -> None:

@@ -125,7 +125,7 @@ def _sync(model: type[models.Model], cycle: Cycle, wanted: dict[str, dict], repo
 def _write_units(entity: Entity, rows: Rows, report: ImportReport) -> dict[str, OrgUnit]:
     units = {u.code: u for u in OrgUnit.objects.filter(entity=entity)}
     created = updated = 0
-    for position, (_, r) in enumerate(rows, start=1):
+    for position, (_row, r) in enumerate(rows, start=1):
         values = {"name": r["nome"], "kind": r["tipo"], "head_name": r.get("responsabile") or "",
                   "position": r.get("ordine") or position}
         unit = units.get(r["codice"])
@@ -138,7 +138,7 @@ def _write_units(entity: Entity, rows: Rows, report: ImportReport) -> dict[str, 
             unit.save()
             updated += 1
     # Parents in a second pass: a child row may come before its parent row.
-    for _, r in rows:
+    for _row, r in rows:
         unit, parent = units[r["codice"]], units.get(r.get("padre") or "")
         if unit.parent_id != (parent.pk if parent else None):
             unit.parent = parent
@@ -162,7 +162,7 @@ def _write_measurements(rows: Rows, indicators: dict, periods: dict, acting_user
     ids = [i.pk for i in indicators.values()]
     existing = {(m.indicator_id, m.period_id): m for m in Measurement.objects.filter(indicator_id__in=ids)}
     to_create, to_update, fields = [], [], set()
-    for _, r in rows:
+    for _row, r in rows:
         indicator, period = indicators[r["indicatore"]], periods[r["periodo"]]
         values = _measurement_fields(r)
         current = existing.get((indicator.pk, period.pk))
