@@ -7,11 +7,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from .parsing import format_number
-
 from .engine import Finding, check_plan, flag_message, rollup
 from .engine.checks import SEVERITY, WARNING
-from .models import Cycle, Indicator, Level, RollupResult, Scorecard
+from .models import Cycle, Level, RollupResult, Scorecard
+from .parsing import format_number
 from .recompute import as_stored, assignment_flags, compute, effective, load, rollup_rows
 
 
@@ -32,7 +31,7 @@ def findings_for(cycle: Cycle) -> list[Row]:
     data = load(cycle)
     results = compute(data)
     findings: list[Finding] = check_plan(data.plan, results)
-    indicator_codes = dict(Indicator.objects.filter(cycle=cycle).values_list("id", "code"))
+    indicator_codes = {ref.id: ref.code for ref in data.plan.indicators}
     scorecard_titles = dict(Scorecard.objects.filter(cycle=cycle).values_list("id", "title"))
     rows = [_row(f, indicator_codes, scorecard_titles) for f in findings]
     rows += _printed_rows(cycle, data, results, indicator_codes, scorecard_titles)
