@@ -8,7 +8,8 @@ Django's own bulk methods inside the caller's transaction.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from django.db import connections, models
 from django.db.models.fields.files import FieldFile
@@ -151,6 +152,41 @@ def insert_rows(model: type[models.Model], field_names: Sequence[str], rows: Ite
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+
+
+def copy_supported(using: str = "default") -> bool:
+    return _use_copy(connections[using])
+
+
+def copy_lines(model: type[models.Model], field_names: Sequence[str], lines: Iterable[str],
+               using: str = "default") -> None:
+    """COPY lines already in PostgreSQL's text format (tab-separated, \\N for NULL, escaped by the caller)."""
+    with copy_writer(model, field_names, using) as write:
+        write(lines)
+
+
+@contextmanager
+def copy_writer(model: type[models.Model], field_names: Sequence[str], using: str = "default"
+                ) -> Iterator[Callable[[Iterable[str]], None]]:
+    """A COPY left open: lines written are sent at once and the server ingests them while the caller
+    goes on working inside the block; leaving the block waits for the server to finish."""
+    connection = connections[using]
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in field_names)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            def write(lines: Iterable[str]) -> None:
+                batch: list[str] = []
+                for line in lines:
+                    batch.append(line)
+                    if len(batch) == 10_000:
+                        copy.write("".join(batch))
+                        batch.clear()
+                if batch:
+                    copy.write("".join(batch))
+
+            yield write
 
 
 def insert_history(model: type[models.Model], objs: Sequence[models.Model], history_type: str, user=None,

@@ -11,7 +11,7 @@ from .engine import Finding, check_plan, flag_message, rollup
 from .engine.checks import SEVERITY, WARNING
 from .models import Cycle, Level, RollupResult, Scorecard
 from .parsing import format_number
-from .recompute import as_stored, assignment_flags, compute, effective, load, rollup_rows
+from .recompute import as_stored, assignment_flags, compute, effective, load, rollup_rows, stored_value
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,11 @@ def _stored_rows(cycle, data, results, indicator_codes) -> list[Row]:
     values = effective(data, results)
     stored = {pk: row[0] for pk, row in data.stored.items()}
     for pk, value in values.items():
-        if stored.get(pk) != as_stored(value):
+        if stored.get(pk) != stored_value(value):
             rows.append(Row("stored_differs", "error", "indicator", pk, indicator_codes[pk], "",
                             _("Indicatore %(code)s: il valore memorizzato (%(stored)s) è diverso da quello ricalcolato "
                               "(%(now)s): eseguire il ricalcolo.") % {"code": indicator_codes[pk],
-                                                                        "stored": _pct(stored.get(pk)),
+                                                                        "stored": _pct(_decimal(stored.get(pk))),
                                                                         "now": _pct(as_stored(value))}))
     tree = rollup(data.plan, values, data.rules)
     fresh: dict[tuple[str, int], Decimal | None] = {
@@ -96,6 +96,10 @@ def _stored_rows(cycle, data, results, indicator_codes) -> list[Row]:
     return rows
 
 
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(repr(value))
 
 
 def _pct(value) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from decimal import Decimal
 
 from performance.parsing import ParsedValue, ValueParseError, ValueShape, parse_decimal, parse_value
@@ -44,9 +45,11 @@ _NUMERIC_KINDS = frozenset(("number", "percent", "ratio", "project"))
 _NO_FLAGS: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class IndicatorInput:
+class IndicatorInput(NamedTuple):
     """One indicator's plan and measurement, as stored (Indicator + Measurement + the row's printed %).
+
+    A named tuple rather than a frozen dataclass: the recompute builds 100,000 of them straight from
+    database rows, and a tuple is made from a row in one C call (see inputs.py).
 
     has_value is False when no measurement exists for the period. printed_nv is True when the source
     document printed "NV" as the realization (printed_realization is then None): it lets the engine

@@ -45,7 +45,10 @@ class IndicatorScore(models.Model):
 class RollupResult(models.Model):
     """A computed realization above the indicator level (object_id is the cycle's id for the entity)."""
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="rollups", verbose_name=_("ciclo"))
+    # Derived rows replaced as a whole by every recompute: like IndicatorScore, no foreign-key trigger per
+    # inserted row (Django cascades the delete), and the unique constraint's index serves cycle look-ups.
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="rollups", verbose_name=_("ciclo"),
+                              db_constraint=False, db_index=False)
     level = models.CharField(_("livello"), max_length=20, choices=Level.choices)
     object_id = models.PositiveBigIntegerField(_("oggetto"))
     realization = models.DecimalField(_("% realizzazione"), max_digits=9, decimal_places=2, null=True, blank=True)

@@ -97,9 +97,10 @@ def test_query_count_does_not_grow_with_the_cycle(demo_cycle):
     assert ind(demo_cycle, "X7").realization == Decimal("50.00")
 
 
-def test_stored_scores_compare_equal_whatever_type_the_driver_returns():
-    from performance.recompute import _stored_decimal
+def test_what_the_recompute_writes_is_what_it_compares_with_on_the_next_run():
+    from performance.recompute import as_stored, stored_value
 
-    # SQLite (the demo) returns the stored 98.77 as a float, PostgreSQL as a Decimal.
-    assert _stored_decimal(98.77) == _stored_decimal(Decimal("98.77")) == Decimal("98.77")
-    assert _stored_decimal(None) is None
+    # The score is read back as a float; the Decimal written must be that same float, halves included.
+    for value in (98.77, 2.675, 66.665, 100 / 3, 0.005, 149.995, 0.0):
+        assert float(as_stored(value)) == stored_value(value)
+    assert stored_value(None) is None and as_stored(None) is None
