@@ -29,6 +29,20 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no, on/off).")
 
 
+def env_positive_int(name: str, default: int) -> int:
+    """Whole number of at least 1: zero or a negative value would quietly switch a protection off."""
+    raw = env.str(name, default=None)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if value < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least 1.")
+    return value
+
+
 DEBUG = env_bool("DEBUG", default=False)
 
 _DEV_SECRET = "insecure-development-key-do-not-use-in-production"
@@ -149,13 +163,27 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="misura@localhost")
 
-LOGIN_URL = "login"
+LOGIN_URL = "login"  # /accesso/
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+# Login lock-out (organization/auth.py): after LOGIN_FAILURE_LIMIT wrong passwords for one username,
+# or LOGIN_IP_FAILURE_LIMIT from one address (higher, so colleagues behind one NAT are not locked out
+# by each other's typos, low enough that one address cannot try many usernames), logins are refused for
+# LOGIN_LOCKOUT_MINUTES after the last failure. Counters live in the cache, shared by all workers.
+LOGIN_FAILURE_LIMIT = env_positive_int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_IP_FAILURE_LIMIT = env_positive_int("LOGIN_IP_FAILURE_LIMIT", default=4 * LOGIN_FAILURE_LIMIT)
+LOGIN_LOCKOUT_MINUTES = env_positive_int("LOGIN_LOCKOUT_MINUTES", default=15)
+# Only behind a reverse proxy that appends the client address to X-Forwarded-For: otherwise every
+# request seems to come from the proxy and the address limit would lock everybody out at once.
+LOGIN_TRUST_X_FORWARDED_FOR = env_bool("LOGIN_TRUST_X_FORWARDED_FOR", default=False)
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers a failed request with the first class's challenge, so a bad token gets
+    # 401 with "WWW-Authenticate: Token" (session auth has no challenge and would turn it into 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

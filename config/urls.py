@@ -3,12 +3,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from organization.auth import LockoutAdminAuthenticationForm, LockoutAuthenticationForm
 from performance.urls import api_urlpatterns
+
+# The admin has its own login page: it gets the same lock-out, or it would be a way round it.
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 urlpatterns = [
     path("", include("performance.web_urls")),
-    path("accesso/", auth_views.LoginView.as_view(), name="login"),
-    path("uscita/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accesso/", auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm,
+                                                    redirect_authenticated_user=True), name="login"),
+    path("uscita/", auth_views.LogoutView.as_view(), name="logout"),  # POST only (Django 5)
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/fatto/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,4 +1,4 @@
-"""Read-only API of the plan and its results (/api/v1/), scoped to the user's entities."""
+"""API of the plan, its results and its values (/api/v1/), scoped to what the user may see."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
@@ -11,8 +11,11 @@ from rest_framework.response import Response
 
 from organization.access import entities_for
 
+from .api_entry import WriteMixin
+
 from .exporting import RESULT_COLUMNS, result_rows
 from .figures import indicator_figure, rollup_figure
+from .selectors import scorecard_filter, visible_indicator_ids
 from .models import (
     Assignment,
     Level,
@@ -168,6 +171,11 @@ class IndicatorViewSet(_CycleScoped):
     queryset = Indicator.objects.select_related("operational_objective", "cycle", "score")
     serializer_class = IndicatorSerializer
 
+    def get_queryset(self):
+        qs = super().get_queryset()
+        visible = visible_indicator_ids(self.request.user)
+        return qs if visible is None else qs.filter(pk__in=visible)
+
     @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=True)
     def explain(self, request, pk=None):
@@ -183,13 +191,23 @@ class ScorecardViewSet(_CycleScoped):
     queryset = Scorecard.objects.select_related("unit").prefetch_related("assignments__indicator")
     serializer_class = ScorecardSerializer
 
+    def get_queryset(self):
+        return super().get_queryset().filter(scorecard_filter(self.request.user))
+
 
 class PeriodViewSet(_CycleScoped):
     queryset = Period.objects.all()
     serializer_class = PeriodSerializer
 
 
-class MeasurementViewSet(_CycleScoped):
+class MeasurementViewSet(WriteMixin, _CycleScoped):
+    """Values: read them, or POST one (see api_entry) with the version read, 409 when it moved on."""
+
     queryset = Measurement.objects.select_related("indicator", "period")
     serializer_class = MeasurementSerializer
     cycle_path = "period__cycle"
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        visible = visible_indicator_ids(self.request.user)
+        return qs if visible is None else qs.filter(indicator_id__in=visible)

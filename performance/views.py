@@ -1,4 +1,4 @@
-"""Pages of the plan and its results. Data entry comes with issue 5."""
+"""Pages of the plan and its results: home, indicator explain and overrides, data quality."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -13,66 +13,27 @@ from organization.access import entities_for, has_role
 from organization.models import Role
 
 from . import services
+from .dashboard import board
 from .figures import indicator_figure
 from .forms import OverrideDecisionForm, OverrideRequestForm
 from .models import Assignment, Cycle, Indicator, Level, Measurement, Override, RollupResult, Scorecard
 from .quality import findings_for
+from .selectors import get_cycle_for_user, get_indicator_for_user
 
 QUALITY_ROLES = (Role.STRUTTURA_TECNICA, Role.SEGRETARIO_GENERALE, Role.OIV, Role.ADMIN)
 
 
-def get_cycle_for_user(user, cycle_id: int) -> Cycle:
-    """The cycle, or 404 when it does not exist or belongs to an entity the user is not in."""
-    return get_object_or_404(Cycle.objects.select_related("entity"), pk=cycle_id, entity__in=entities_for(user))
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    cycles = (
-        Cycle.objects.filter(entity__in=entities_for(request.user))
-        .select_related("entity")
-        .prefetch_related("scorecards")
-    )
-    return render(request, "performance/home.html", {"cycles": cycles})
-
-
-def get_scorecard_for_user(user, cycle_id: int, code: str) -> Scorecard:
-    """The scorecard, or 404 when it does not exist or belongs to an entity the user is not in."""
-    scorecard = (
-        Scorecard.objects.filter(cycle_id=cycle_id, code=code, cycle__entity__in=entities_for(user))
-        .select_related("cycle__entity", "unit")
-        .first()
-    )
-    if scorecard is None:
-        raise Http404
-    return scorecard
-
-
-@login_required
-def scorecard_detail(request: HttpRequest, cycle_id: int, code: str) -> HttpResponse:
-    scorecard = get_scorecard_for_user(request.user, cycle_id, code)
-    assignments = list(
-        Assignment.objects.filter(scorecard=scorecard)
-        .select_related("indicator__operational_objective__strategic_objective__perspective", "indicator__score")
-        .order_by("position")
-    )
-    final_values = dict(
-        Measurement.objects.filter(period__cycle_id=cycle_id, period__is_final=True,
-                                   indicator_id__in=[a.indicator_id for a in assignments])
-        .values_list("indicator_id", "raw_value")
-    )
-    rows = [{"assignment": a, "achieved": final_values.get(a.indicator_id, ""),
-             "flags": [f for f in (a.indicator.flags.split(";") + a.flags.split(";")) if f]} for a in assignments]
-    total = RollupResult.objects.filter(cycle_id=cycle_id, level=Level.SCORECARD, object_id=scorecard.pk).first()
-    return render(request, "performance/scorecard.html", {"scorecard": scorecard, "rows": rows, "total": total})
+    cycles = Cycle.objects.filter(entity__in=entities_for(request.user)).select_related("entity").order_by("-year")
+    boards = [board(cycle, request.user) for cycle in cycles]
+    return render(request, "performance/home.html", {"boards": boards})
 
 
 @login_required
 def indicator_detail(request: HttpRequest, cycle_id: int, code: str) -> HttpResponse:
     cycle = get_cycle_for_user(request.user, cycle_id)
-    indicator = get_object_or_404(
-        Indicator.objects.select_related("operational_objective__strategic_objective", "cycle__entity"),
-        cycle=cycle, code=code)
+    indicator = get_indicator_for_user(request.user, cycle, code)
     figure = indicator_figure(indicator)
     can_request = has_role(request.user, cycle.entity, *services.REQUESTER_ROLES) and not cycle.is_frozen
     can_decide = has_role(request.user, cycle.entity, *services.APPROVER_ROLES) and not cycle.is_frozen

@@ -1,12 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import views, views_entry
 
 app_name = "performance"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("cicli/<int:cycle_id>/schede/<str:code>/", views.scorecard_detail, name="scorecard"),
+    path("cicli/<int:cycle_id>/schede/<str:code>/", views_entry.scorecard_detail, name="scorecard"),
+    path("cicli/<int:cycle_id>/schede/<str:code>/righe/<str:indicator_code>/", views_entry.save_row,
+         name="scorecard-row"),
+    path("cicli/<int:cycle_id>/schede/<str:code>/anteprima/", views_entry.preview_row, name="scorecard-preview"),
+    path("cicli/<int:cycle_id>/schede/<str:code>/invio/", views_entry.submission, name="scorecard-submission"),
+    path("cicli/<int:cycle_id>/indicatori/<str:code>/storico/", views_entry.history, name="history"),
+    path("cicli/<int:cycle_id>/periodi/<str:period_code>/blocco/", views_entry.period_lock, name="period-lock"),
     path("cicli/<int:cycle_id>/indicatori/<str:code>/", views.indicator_detail, name="indicator"),
     path("cicli/<int:cycle_id>/indicatori/<str:code>/rettifica/", views.override_request, name="override-request"),
     path("cicli/<int:cycle_id>/rettifiche/<int:override_id>/decisione/", views.override_decide,

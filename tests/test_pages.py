@@ -42,8 +42,14 @@ def test_anonymous_is_sent_to_login(client, demo_cycle):
         assert response.status_code == 302 and response["Location"].startswith("/accesso/")
 
 
-def test_member_sees_scorecard_with_values(login, demo_cycle):
-    response = login("resp.ri").get(f"/cicli/{demo_cycle.pk}/schede/SPORT/")
+def test_service_head_sees_only_their_units_scorecards(login, demo_cycle):
+    client = login("resp.ri")
+    assert client.get(f"/cicli/{demo_cycle.pk}/schede/RI/").status_code == 200
+    assert client.get(f"/cicli/{demo_cycle.pk}/schede/SPORT/").status_code == 404
+
+
+def test_dirigente_sees_the_scorecards_of_their_area_with_values(login, demo_cycle):
+    response = login("dirigente").get(f"/cicli/{demo_cycle.pk}/schede/SPORT/")
     body = response.content.decode()
     assert response.status_code == 200
     assert "00/01/1900" in body and "Avvio e consolidamento della nuova gestione" in body

@@ -162,10 +162,16 @@ def _write_measurements(rows: Rows, indicators: dict, periods: dict, acting_user
     ids = [i.pk for i in indicators.values()]
     existing = {(m.indicator_id, m.period_id): m for m in Measurement.objects.filter(indicator_id__in=ids)}
     to_create, to_update, fields = [], [], set()
-    for _row, r in rows:
+    locked: list[ImportIssue] = []
+    for row, r in rows:
         indicator, period = indicators[r["indicatore"]], periods[r["periodo"]]
         values = _measurement_fields(r)
         current = existing.get((indicator.pk, period.pk))
+        if period.locked and (current is None or any(getattr(current, k) != v for k, v in values.items())):
+            locked.append(ImportIssue("valori", row, "periodo", _(
+                "il periodo «%(period)s» è bloccato: il valore di %(code)s non può cambiare")
+                % {"period": period.code, "code": indicator.code}))
+            continue
         if current is None:
             to_create.append(Measurement(indicator=indicator, period=period, author=acting_user, **values))
             continue
@@ -177,6 +183,8 @@ def _write_measurements(rows: Rows, indicators: dict, periods: dict, acting_user
             current.author = acting_user
             fields.update(changed + ["version", "author"])
             to_update.append(current)
+    if locked:
+        raise ImportFailed(locked)
     # Every imported value gets its audit record, as a value typed in the browser does.
     bulk.insert(Measurement, to_create)
     bulk.insert_history(Measurement, to_create, "+", acting_user, "import")

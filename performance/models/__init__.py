@@ -1,4 +1,5 @@
 from .cycle import Cycle, Period
+from .entry import ReminderLog, Submission
 from .plan import (
     Assignment,
     Direction,
@@ -26,6 +27,8 @@ __all__ = [
     "OperationalObjective",
     "Period",
     "Perspective",
+    "ReminderLog",
     "Scorecard",
     "StrategicObjective",
+    "Submission",
 ]

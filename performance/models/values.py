@@ -49,6 +49,19 @@ class Measurement(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator.code} @ {self.period.code}: {self.raw_value}"
 
+    def check_writable(self) -> None:
+        """No value changes once its period is locked or its cycle frozen, whatever path writes it."""
+        period = Period.objects.select_related("cycle").only("locked", "name", "cycle__state").get(pk=self.period_id)
+        if period.cycle.is_frozen:
+            raise ValidationError(_("Il ciclo è congelato per la validazione: i valori non possono più cambiare."))
+        if period.locked:
+            raise ValidationError(_("Il periodo «%(period)s» è bloccato: i valori non possono più cambiare.")
+                                  % {"period": period.name})
+
+    def delete(self, *args, **kwargs):
+        self.check_writable()
+        return super().delete(*args, **kwargs)
+
     def clean(self) -> None:
         try:
             parse_value(self.raw_value)
@@ -57,6 +70,7 @@ class Measurement(models.Model):
                                    % {"value": self.raw_value}}) from exc
 
     def save(self, *args, **kwargs) -> None:
+        self.check_writable()
         # Typed fields follow the written value, whatever path saved it.
         try:
             parsed = parse_value(self.raw_value)

@@ -26,16 +26,20 @@ def test_quality_page_links_each_finding_to_its_indicator(as_user, demo_cycle):
 
 
 def test_indicator_page_explains_the_arithmetic(as_user, demo_cycle):
-    body = as_user("resp.ri").get(f"/cicli/{demo_cycle.pk}/indicatori/1.1.01.03/").content.decode()
+    body = as_user("resp.promozione").get(f"/cicli/{demo_cycle.pk}/indicatori/1.1.01.03/").content.decode()
     assert "valore ottenuto ÷ risultato atteso × 100" in body
     assert "14 ÷ 13" in body
     assert "Chiedi una rettifica" not in body  # a service head cannot request overrides
 
 
+def test_indicator_page_is_404_for_a_service_head_it_does_not_concern(as_user, demo_cycle):
+    assert as_user("resp.ri").get(f"/cicli/{demo_cycle.pk}/indicatori/1.1.01.03/").status_code == 404
+
+
 def test_scorecard_page_shows_computed_realization_and_flags(as_user, demo_cycle):
-    body = as_user("resp.ri").get(f"/cicli/{demo_cycle.pk}/schede/SPORT/").content.decode()
+    body = as_user("dirigente").get(f"/cicli/{demo_cycle.pk}/schede/SPORT/").content.decode()
     assert "Realizzazione complessiva della scheda" in body
-    assert '<span class="flag">type_mismatch</span>' in body
+    assert '">type_mismatch</span>' in body
 
 
 def test_indicator_explain_over_the_api(as_user, demo_cycle):
