@@ -47,7 +47,7 @@ def indicator_detail(request: HttpRequest, cycle_id: int, code: str) -> HttpResp
 @require_POST
 def override_request(request: HttpRequest, cycle_id: int, code: str) -> HttpResponse:
     cycle = get_cycle_for_user(request.user, cycle_id)
-    indicator = get_object_or_404(Indicator, cycle=cycle, code=code)
+    indicator = get_indicator_for_user(request.user, cycle, code)
     form = OverrideRequestForm(request.POST)
     if form.is_valid():
         try:

@@ -2,11 +2,13 @@
 the history of a value, submission and approval, period locks. Every write goes through services."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +20,7 @@ from organization.models import Role
 from . import services
 from .engine import RuleSet
 from .entry import EntryError, clean, preview
-from .models import Indicator, Level, Period, RollupResult, Submission
+from .models import Indicator, Level, Measurement, Period, RollupResult, Submission
 from .scorecard_rows import PREFIX, Row, entry_from_post, estimate, load_rows, posted_version
 from .selectors import ScorecardAccess, current_period, get_cycle_for_user, get_indicator_for_user, \
     get_scorecard_for_user
@@ -264,3 +266,16 @@ def period_lock(request: HttpRequest, cycle_id: int, period_code: str) -> HttpRe
                          % {"p": period.name})
     return redirect("performance:home")
 
+
+
+@login_required
+@require_GET
+def evidence(request: HttpRequest, cycle_id: int, code: str, period_code: str) -> FileResponse:
+    """An evidence file, to those who may see the indicator, always as a download (never rendered inline)."""
+    cycle = get_cycle_for_user(request.user, cycle_id)
+    indicator = get_indicator_for_user(request.user, cycle, code)
+    measurement = get_object_or_404(Measurement, indicator=indicator, period__cycle=cycle, period__code=period_code)
+    if not measurement.evidence:
+        raise Http404
+    return FileResponse(measurement.evidence.open("rb"), as_attachment=True,
+                        filename=Path(measurement.evidence.name).name)

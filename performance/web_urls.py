@@ -12,6 +12,8 @@ urlpatterns = [
     path("cicli/<int:cycle_id>/schede/<str:code>/anteprima/", views_entry.preview_row, name="scorecard-preview"),
     path("cicli/<int:cycle_id>/schede/<str:code>/invio/", views_entry.submission, name="scorecard-submission"),
     path("cicli/<int:cycle_id>/indicatori/<str:code>/storico/", views_entry.history, name="history"),
+    path("cicli/<int:cycle_id>/indicatori/<str:code>/evidenza/<str:period_code>/", views_entry.evidence,
+         name="evidence"),
     path("cicli/<int:cycle_id>/periodi/<str:period_code>/blocco/", views_entry.period_lock, name="period-lock"),
     path("cicli/<int:cycle_id>/indicatori/<str:code>/", views.indicator_detail, name="indicator"),
     path("cicli/<int:cycle_id>/indicatori/<str:code>/rettifica/", views.override_request, name="override-request"),

@@ -50,3 +50,15 @@ def write_sheet(folder: Path, name: str, rows: list[dict[str, str]], header: lis
         writer = csv.DictWriter(fh, fieldnames=header)
         writer.writeheader()
         writer.writerows(rows)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API leaves an event loop set on the main thread, which
+    Django takes for async context and would refuse database access in the tests after it."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded evidence goes to a temporary folder, never into the working tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"

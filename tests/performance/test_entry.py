@@ -263,3 +263,14 @@ def test_scorecard_page_runs_the_same_number_of_queries_whatever_its_size(demo_c
         body = client.get(url).content.decode()
     assert body.count('class="misura-row') == card.assignments.count() > 50
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_evidence_is_downloaded_only_by_those_who_see_the_indicator(demo_cycle, period):
+    seen = measurement(demo_cycle, NUMBER, period)
+    post_row(client_for("resp.ri"), demo_cycle, period, NUMBER, seen.version, value="6",
+             evidence=SimpleUploadedFile("verbale.pdf", b"%PDF-1.7 verbale"))
+    url = f"/cicli/{demo_cycle.pk}/indicatori/{NUMBER}/evidenza/{period.code}/"
+    response = client_for("oiv").get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.7 verbale"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert client_for("resp.promozione").get(url).status_code == 404

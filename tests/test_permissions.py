@@ -1,0 +1,141 @@
+"""Every URL and API endpoint, for every role: allowed or refused as the permission table says.
+
+Roles are the demo users: resp.ri (service head of Registro imprese, in the Anagrafe area), resp.promozione
+(service head of Promozione, in the Segreteria generale area), dirigente (Anagrafe area), segretario,
+struttura, oiv, admin, and anonymous. A URL added to the project without a line here fails
+`test_every_url_is_in_the_matrix`.
+"""
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import get_resolver, resolve
+
+from performance.models import Indicator, Level, Measurement, Override, Period, Scorecard
+
+ROLES = ["anonymous", "resp.ri", "resp.promozione", "dirigente", "segretario", "struttura", "oiv", "admin"]
+
+
+def row(anonymous, ri, prom, dirigente, segretario, struttura, oiv, admin):
+    return dict(zip(ROLES, (anonymous, ri, prom, dirigente, segretario, struttura, oiv, admin)))
+
+
+EVERYONE = row(302, 200, 200, 200, 200, 200, 200, 200)
+API_READ = row(401, 200, 200, 200, 200, 200, 200, 200)
+RI_ONLY_READ = row(302, 200, 404, 200, 200, 200, 200, 200)
+RI_ONLY_API = row(401, 200, 404, 200, 200, 200, 200, 200)
+
+# (method, url with {placeholders}, data, expected by role)
+MATRIX = [
+    ("get", "/", None, EVERYONE),
+    ("get", "/cicli/{cycle}/schede/RI/", None, RI_ONLY_READ),
+    ("get", "/cicli/{cycle}/schede/PROM/", None, row(302, 404, 200, 404, 200, 200, 200, 200)),
+    ("get", "/cicli/{cycle}/schede/DIR/", None, row(302, 404, 404, 200, 200, 200, 200, 200)),
+    ("post", "/cicli/{cycle}/schede/RI/", {}, row(302, 302, 404, 302, 302, 302, 403, 302)),
+    ("post", "/cicli/{cycle}/schede/RI/righe/1.5.03.04/", {}, row(302, 422, 404, 422, 422, 422, 403, 422)),
+    ("get", "/cicli/{cycle}/schede/RI/anteprima/?indicatore={indicator}", None, RI_ONLY_READ),
+    ("post", "/cicli/{cycle}/schede/RI/invio/", {"azione": "invia"}, row(302, 302, 404, 302, 302, 302, 403, 302)),
+    ("get", "/cicli/{cycle}/schede/RI/excel/", None, RI_ONLY_READ),
+    ("post", "/cicli/{cycle}/schede/RI/excel/", {}, row(302, 422, 404, 422, 422, 422, 403, 422)),
+    ("get", "/cicli/{cycle}/indicatori/1.5.03.04/", None, RI_ONLY_READ),
+    ("get", "/cicli/{cycle}/indicatori/1.5.03.04/storico/", None, RI_ONLY_READ),
+    ("get", "/cicli/{cycle}/indicatori/1.5.03.04/evidenza/{period}/", None, RI_ONLY_READ),
+    ("post", "/cicli/{cycle}/indicatori/1.5.03.04/rettifica/", {}, row(302, 302, 404, 302, 302, 302, 302, 302)),
+    ("post", "/cicli/{cycle}/rettifiche/{override}/decisione/", {"decision": "reject", "note": "no"},
+     row(302, 403, 403, 403, 302, 403, 403, 302)),
+    ("post", "/cicli/{cycle}/periodi/{period}/blocco/", {"azione": "blocca"},
+     row(302, 403, 403, 403, 302, 302, 403, 302)),
+    ("get", "/cicli/{cycle}/qualita/", None, row(302, 403, 403, 403, 200, 200, 200, 200)),
+    ("get", "/accesso/", None, row(200, 302, 302, 302, 302, 302, 302, 302)),
+    ("post", "/uscita/", {}, row(302, 302, 302, 302, 302, 302, 302, 302)),
+    ("get", "/password/", None, EVERYONE),
+    ("get", "/password/fatto/", None, EVERYONE),
+    ("get", "/salute/", None, row(200, 200, 200, 200, 200, 200, 200, 200)),
+    ("get", "/admin/", None, row(302, 302, 302, 302, 302, 200, 302, 200)),
+    ("get", "/api/v1/", None, API_READ),
+    # The API's description is public (an open-source project's API); its data is not.
+    ("get", "/api/schema/", None, row(200, 200, 200, 200, 200, 200, 200, 200)),
+    ("get", "/api/docs/", None, row(200, 200, 200, 200, 200, 200, 200, 200)),
+    ("get", "/api/v1/cycles/", None, API_READ),
+    ("get", "/api/v1/cycles/{cycle}/", None, API_READ),
+    ("get", "/api/v1/cycles/{cycle}/results/", None, API_READ),
+    ("get", "/api/v1/cycles/{cycle}/explain/?level=entity&object={cycle}", None, API_READ),
+    ("get", "/api/v1/perspectives/", None, API_READ),
+    ("get", "/api/v1/perspectives/{perspective}/", None, API_READ),
+    ("get", "/api/v1/strategic-objectives/", None, API_READ),
+    ("get", "/api/v1/strategic-objectives/{so}/", None, API_READ),
+    ("get", "/api/v1/operational-objectives/", None, API_READ),
+    ("get", "/api/v1/operational-objectives/{oo}/", None, API_READ),
+    ("get", "/api/v1/indicators/", None, API_READ),
+    ("get", "/api/v1/indicators/{indicator}/", None, RI_ONLY_API),
+    ("get", "/api/v1/indicators/{indicator}/explain/", None, RI_ONLY_API),
+    ("get", "/api/v1/scorecards/", None, API_READ),
+    ("get", "/api/v1/scorecards/{scorecard}/", None, RI_ONLY_API),
+    ("get", "/api/v1/periods/", None, API_READ),
+    ("get", "/api/v1/periods/{period_pk}/", None, API_READ),
+    ("get", "/api/v1/measurements/", None, API_READ),
+    ("get", "/api/v1/measurements/{measurement}/", None, RI_ONLY_API),
+    ("post", "/api/v1/measurements/", {"cycle": "{cycle}", "indicator": "1.5.03.04", "period": "{period}",
+                                       "value": "boh"}, row(401, 400, 404, 400, 400, 400, 403, 400)),
+]
+
+# URL names that are not pages of their own (DRF format suffixes) or belong to Django's admin.
+NOT_IN_MATRIX = {"api-root"}
+
+
+@pytest.fixture
+def ids(demo_cycle):
+    indicator = Indicator.objects.get(cycle=demo_cycle, code="1.5.03.04")
+    period = Period.objects.get(cycle=demo_cycle, is_final=True)
+    override = Override.objects.create(
+        cycle=demo_cycle, level=Level.INDICATOR, object_id=indicator.pk, value=90, justification="prova",
+        requested_by=get_user_model().objects.get(username="struttura"))
+    so = indicator.operational_objective.strategic_objective
+    measurement = Measurement.objects.get(indicator=indicator, period=period)
+    measurement.evidence = SimpleUploadedFile("verbale.pdf", b"%PDF-1.7 prova")
+    measurement.save()
+    return {"cycle": demo_cycle.pk, "indicator": indicator.pk, "period": period.code, "period_pk": period.pk,
+            "override": override.pk, "perspective": so.perspective_id, "so": so.pk,
+            "oo": indicator.operational_objective_id,
+            "scorecard": Scorecard.objects.get(cycle=demo_cycle, code="RI").pk,
+            "measurement": Measurement.objects.get(indicator=indicator, period=period).pk}
+
+
+def _fill(value, ids):
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value.format(**ids) if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "url", "data", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, _d, _e in MATRIX])
+def test_permission_matrix(ids, role, method, url, data, expected):
+    client = Client()
+    if role != "anonymous":
+        client.force_login(get_user_model().objects.get(username=role))
+    url = _fill(url, ids)
+    if method == "get":
+        response = client.get(url)
+    elif url.startswith("/api/"):
+        response = client.post(url, _fill(data, ids), content_type="application/json")
+    else:
+        response = client.post(url, _fill(data, ids))
+    assert response.status_code == expected[role], f"{role} {method.upper()} {url}"
+
+
+def _names(patterns, prefix=""):
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            if str(pattern.pattern).startswith("admin/"):
+                continue
+            yield from _names(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif "format" not in str(pattern.pattern):
+            yield pattern.name
+
+
+def test_every_url_is_in_the_matrix(ids):
+    covered = {resolve(_fill(url, ids).split("?")[0]).url_name for _m, url, _d, _e in MATRIX}
+    names = set(_names(get_resolver().url_patterns)) - NOT_IN_MATRIX - {None}
+    assert names - covered == set()
