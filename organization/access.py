@@ -1,7 +1,11 @@
 """Who may see what. Every view and API endpoint scopes its queryset through these helpers."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import transaction
 
 from django.db.models import QuerySet
 
@@ -130,3 +134,21 @@ def _subtree(children: dict[int | None, list[int]], root: int) -> set[int]:
             found.add(pk)
             stack.extend(children.get(pk, ()))
     return found
+
+
+# Pages cached per user (performance/page_cache.py) are stored under this generation: any change of
+# who may see what moves it on, so no page outlives the permission it was rendered with.
+ACCESS_KEY = "misura:access-generation"
+
+
+def access_generation() -> str:
+    value = cache.get(ACCESS_KEY)
+    if value is None:
+        value = uuid.uuid4().hex
+        if not cache.add(ACCESS_KEY, value, timeout=None):
+            value = cache.get(ACCESS_KEY) or value
+    return value
+
+
+def bump_access() -> None:
+    transaction.on_commit(lambda: cache.set(ACCESS_KEY, uuid.uuid4().hex, timeout=None))

@@ -61,6 +61,15 @@ class OrgUnit(models.Model):
             models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="orgunit_not_own_parent"),
         ]
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        _bump_access()  # a moved unit moves who sees its scorecards
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _bump_access()
+        return result
+
     def __str__(self) -> str:
         return self.name
 
@@ -112,3 +121,19 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.unit.name if self.unit_id else self.entity.name
         return f"{self.user} – {self.get_role_display()} ({where})"
+
+    # Permissions follow memberships: cached pages rendered under the old ones must go (see access.py).
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        _bump_access()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _bump_access()
+        return result
+
+
+def _bump_access() -> None:
+    from .access import bump_access  # access.py imports these models
+
+    bump_access()

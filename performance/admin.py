@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import page_cache
 from .tasks import schedule_recompute
 
 from .models import (
@@ -18,6 +19,50 @@ from .models import (
 )
 
 
+def _cycle_id(obj) -> int | None:
+    if isinstance(obj, Cycle):
+        return obj.pk
+    for path in ("cycle_id", "scorecard.cycle_id", "period.cycle_id"):
+        target = obj
+        try:
+            for name in path.split("."):
+                target = getattr(target, name)
+        except AttributeError:
+            continue
+        return target
+    return None
+
+
+class CycleDataMixin:
+    """Every change made in the admin moves the cycle's page generation on (see page_cache)."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        cycle_id = _cycle_id(form.instance)
+        if cycle_id:
+            page_cache.bump(cycle_id)
+
+    def delete_model(self, request, obj):
+        cycle_id = _cycle_id(obj)
+        super().delete_model(request, obj)
+        if cycle_id:
+            page_cache.bump(cycle_id)
+
+    def delete_queryset(self, request, queryset):
+        cycle_ids = {_cycle_id(obj) for obj in queryset}
+        super().delete_queryset(request, queryset)
+        for cycle_id in cycle_ids - {None}:
+            page_cache.bump(cycle_id)
+
+
+class CycleDataAdmin(CycleDataMixin, admin.ModelAdmin):
+    pass
+
+
+class CycleHistoryAdmin(CycleDataMixin, SimpleHistoryAdmin):
+    pass
+
+
 class PeriodInline(admin.TabularInline):
     model = Period
     extra = 0
@@ -31,7 +76,7 @@ class PerspectiveInline(admin.TabularInline):
 
 
 @admin.register(Cycle)
-class CycleAdmin(admin.ModelAdmin):
+class CycleAdmin(CycleDataAdmin):
     list_display = ("year", "entity", "state", "piao_due", "relazione_due")
     list_filter = ("entity", "state")
     search_fields = ("entity__name", "piao_reference")
@@ -46,7 +91,7 @@ class OperationalObjectiveInline(admin.TabularInline):
 
 
 @admin.register(StrategicObjective)
-class StrategicObjectiveAdmin(admin.ModelAdmin):
+class StrategicObjectiveAdmin(CycleDataAdmin):
     list_display = ("code", "title", "perspective", "cycle")
     list_filter = ("cycle", "perspective")
     search_fields = ("code", "title", "narrative")
@@ -62,7 +107,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(OperationalObjective)
-class OperationalObjectiveAdmin(admin.ModelAdmin):
+class OperationalObjectiveAdmin(CycleDataAdmin):
     list_display = ("code", "title", "strategic_objective", "weight", "is_common")
     list_filter = ("cycle", "is_common", "strategic_objective__perspective")
     search_fields = ("code", "title")
@@ -87,7 +132,7 @@ class MeasurementInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(CycleDataAdmin):
     list_display = ("code", "name", "kind", "direction", "target_raw", "realization", "flags", "is_common")
     list_filter = ("cycle", "kind", "direction", "is_common", "score__status",
                    "operational_objective__strategic_objective")
@@ -104,7 +149,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
+class ScorecardAdmin(CycleDataAdmin):
     list_display = ("title", "code", "kind", "unit", "holder_name", "cycle")
     list_filter = ("cycle", "kind")
     search_fields = ("title", "code", "holder_name")
@@ -114,7 +159,7 @@ class ScorecardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(CycleDataAdmin):
     list_display = ("scorecard", "indicator", "weight", "printed_realization_raw")
     list_filter = ("scorecard__cycle", "scorecard")
     search_fields = ("indicator__name", "indicator__code", "scorecard__title")
@@ -123,7 +168,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(SimpleHistoryAdmin):
+class MeasurementAdmin(CycleHistoryAdmin):
     list_display = ("indicator", "period", "raw_value", "is_nv", "author", "updated_at", "version")
     list_filter = ("period__cycle", "period", "is_nv")
     search_fields = ("indicator__name", "indicator__code", "raw_value")
@@ -142,7 +187,7 @@ class MeasurementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Override)
-class OverrideAdmin(admin.ModelAdmin):
+class OverrideAdmin(CycleDataAdmin):
     """Read-only here: requests and decisions go through the indicator page (services.py)."""
 
     list_display = ("cycle", "level", "object_id", "value", "status", "requested_by", "requested_at", "decided_by")

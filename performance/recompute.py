@@ -19,7 +19,7 @@ from django.db.models import BooleanField, Case, DecimalField, F, FilteredRelati
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from . import bulk
+from . import bulk, page_cache
 from .engine import (
     AssignmentRef,
     IndicatorInput,
@@ -205,10 +205,12 @@ def recompute_cycle(cycle_id: int) -> RecomputeReport:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _recompute_cycle(cycle_id)
+        report = _recompute_cycle(cycle_id)
     finally:
         if enabled:
             gc.enable()
+    page_cache.bump(cycle_id)
+    return report
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from organization.access import Scope, has_role, scope_for
 from organization.models import Role
 
-from . import entry
+from . import entry, page_cache
 from .engine import RuleSet
 from .entry import EntryData
 from .models import Assignment, Cycle, Indicator, Level, Measurement, Override, Period, Scorecard, Submission
@@ -193,6 +193,7 @@ def submit_scorecard(scorecard: Scorecard, period: Period, *, acting_user, scope
         submission.decided_by = submission.decided_at = None
         submission._history_user = acting_user
         submission.save()
+        page_cache.bump(scorecard.cycle_id)
     return submission
 
 
@@ -217,6 +218,7 @@ def decide_submission(scorecard: Scorecard, period: Period, *, approve: bool, co
         submission.decided_by, submission.decided_at = acting_user, timezone.now()
         submission._history_user = acting_user
         submission.save()
+        page_cache.bump(scorecard.cycle_id)
     return submission
 
 
@@ -227,5 +229,6 @@ def set_period_lock(period: Period, locked: bool, *, acting_user) -> Period:
         raise PermissionDenied
     _check_not_frozen(cycle)
     Period.objects.filter(pk=period.pk).update(locked=locked)
+    page_cache.bump(cycle.pk)
     period.locked = locked
     return period

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from . import page_cache
+
 logger = logging.getLogger(__name__)
 
 #: Saves arriving within this many seconds of the first one are served by the same recompute.
@@ -33,6 +35,7 @@ def schedule_recompute(cycle_id: int) -> None:
     """Ask for a recompute once the current transaction commits; a burst of calls makes one task."""
 
     def enqueue() -> None:
+        page_cache.bump(cycle_id)  # the saved value shows at once; its realization after the recompute
         if settings.CELERY_TASK_ALWAYS_EAGER:
             recompute_cycle_task.delay(cycle_id)
         elif cache.add(_pending_key(cycle_id), 1, timeout=300):

@@ -8,16 +8,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.middleware.csrf import get_token
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from organization.access import has_role
 from organization.models import Role
 
-from . import services
+from . import page_cache, services
 from .engine import RuleSet
 from .entry import EntryError, clean, preview
 from .models import Indicator, Level, Measurement, Period, RollupResult, Submission
@@ -61,14 +65,37 @@ class _Page:
     def can_decide(self) -> bool:
         return self.access.can_approve and not self.locked_reason and self.state == Submission.State.SUBMITTED
 
-    def context(self, rows: list[Row], **extra) -> dict:
-        total = RollupResult.objects.filter(cycle=self.cycle, level=Level.SCORECARD, object_id=self.scorecard.pk).first()
-        entered = sum(1 for r in rows if r.measurement is not None)
-        return {"scorecard": self.scorecard, "cycle": self.cycle, "period": self.period, "periods": self.periods,
-                "submission": self.submission, "state": self.state, "rows": rows, "total": total,
-                "can_edit": self.can_edit, "can_decide": self.can_decide, "locked_reason": self.locked_reason,
-                "can_submit": self.can_edit and self.access.can_edit, "entered": entered, "due": len(rows),
-                "self_url": self.url(), **extra}
+    def context(self, rows: list[Row] | None, **extra) -> dict:
+        context = {"scorecard": self.scorecard, "cycle": self.cycle, "period": self.period, "periods": self.periods,
+                   "submission": self.submission, "state": self.state, "can_edit": self.can_edit,
+                   "can_decide": self.can_decide, "locked_reason": self.locked_reason,
+                   "can_submit": self.can_edit and self.access.can_edit, "self_url": self.url(), "urls": self.urls()}
+        if rows is not None:
+            total = RollupResult.objects.filter(cycle=self.cycle, level=Level.SCORECARD,
+                                                object_id=self.scorecard.pk).values_list("realization", flat=True)
+            context |= {"rows": rows, "entered": sum(1 for r in rows if r.measurement is not None), "due": len(rows),
+                        "total_realization": next(iter(total), None)}
+        return context | extra
+
+    def cached_context(self, request: HttpRequest) -> dict:
+        """The page with its rows rendered once per cycle generation (see page_cache): a page served
+        to 32 people at once costs a cache read, not 16 rows of template."""
+        key = ":".join(("misura:scorecard-rows", str(self.scorecard.pk), str(self.period.pk), str(int(self.can_edit)),
+                        get_language() or "", page_cache.generation(self.cycle.pk)))
+        hit = page_cache.get(key)
+        if hit is None:
+            context = self.context(load_rows(self.scorecard, self.period, self.periods, self.rules))
+            hit = {"rows_html": render_to_string("performance/_rows.html", context, request=request),
+                   "entered": context["entered"], "due": context["due"],
+                   "total_realization": context["total_realization"]}
+            page_cache.put(key, hit)
+        return self.context(None, **hit) | {"rows_html": mark_safe(hit["rows_html"])}  # noqa: S308 rendered above
+
+    def urls(self) -> dict[str, str]:
+        cycle, code = self.cycle.pk, self.scorecard.code
+        return {"preview": reverse("performance:scorecard-preview", args=[cycle, code]),
+                "row": reverse("performance:scorecard", args=[cycle, code]) + "righe/",
+                "indicator": reverse("performance:home") + f"cicli/{cycle}/indicatori/"}
 
     def url(self) -> str:
         base = reverse("performance:scorecard", args=[self.cycle.pk, self.scorecard.code])
@@ -77,11 +104,29 @@ class _Page:
 
 @login_required
 def scorecard_detail(request: HttpRequest, cycle_id: int, code: str) -> HttpResponse:
+    key = None
+    if request.method == "GET":
+        # The page people open all day long: served whole from the cache while nothing in the cycle or
+        # in who-may-see-what changed (page_cache), permission included, since it is per user.
+        key = page_cache.page_key(request, cycle_id, code, request.GET.get("periodo", ""))
+        html = page_cache.get(key) if key else None
+        if html is not None:
+            return _with_csrf(request, html)
     page = _Page(get_scorecard_for_user(request.user, cycle_id, code), request.GET.get("periodo"))
     if request.method == "POST":
         return _save_page(request, page)
-    rows = load_rows(page.scorecard, page.period, page.periods, page.rules) if page.period else []
-    return render(request, "performance/scorecard.html", page.context(rows))
+    context = page.cached_context(request) if page.period else page.context([])
+    html = render_to_string("performance/scorecard.html", context | {"csrf_token": page_cache.CSRF_PLACEHOLDER},
+                            request=request)
+    if key and not messages.get_messages(request)._loaded_messages:
+        page_cache.put(key, html)
+    return _with_csrf(request, html)
+
+
+def _with_csrf(request: HttpRequest, html: str) -> HttpResponse:
+    response = HttpResponse(html.replace(page_cache.CSRF_PLACEHOLDER, get_token(request)))
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _save_page(request: HttpRequest, page: _Page) -> HttpResponse:

@@ -62,3 +62,12 @@ def pytest_collection_modifyitems(config, items):
 def _media_in_tmp(settings, tmp_path):
     """Uploaded evidence goes to a temporary folder, never into the working tree."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the database rolls back after a test, the cache would not."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -1,5 +1,6 @@
 """Entering values in the browser: saving, validation, conflicts, history, submission, locks."""
 import pytest
+from django.core.cache import cache
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -256,13 +257,27 @@ def test_scorecard_page_runs_the_same_number_of_queries_whatever_its_size(demo_c
     url = f"/cicli/{demo_cycle.pk}/schede/RI/?periodo={period.code}"
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as cached:
+        assert client.get(url).status_code == 200
     extra = Indicator.objects.filter(cycle=demo_cycle).exclude(assignments__scorecard=card)[:40]
     Assignment.objects.bulk_create([Assignment(scorecard=card, indicator=i, position=100 + n)
                                     for n, i in enumerate(extra)])
+    cache.clear()  # what a plan import does through the cycle's generation
     with CaptureQueriesContext(connection) as large:
         body = client.get(url).content.decode()
     assert body.count('class="misura-row') == card.assignments.count() > 50
     assert len(large.captured_queries) == len(small.captured_queries)
+    assert len(cached.captured_queries) < len(small.captured_queries)
+
+
+def test_a_saved_value_shows_at_once_on_the_cached_page(demo_cycle, period, django_capture_on_commit_callbacks):
+    client = client_for("resp.ri")
+    url = f"/cicli/{demo_cycle.pk}/schede/RI/?periodo={period.code}"
+    assert "Ultima modifica: Laura Pesenti" not in client.get(url).content.decode()
+    seen = measurement(demo_cycle, NUMBER, period).version
+    with django_capture_on_commit_callbacks(execute=True):
+        post_row(client, demo_cycle, period, NUMBER, seen, value="7")
+    assert "Ultima modifica: Laura Pesenti" in client.get(url).content.decode()
 
 
 def test_evidence_is_downloaded_only_by_those_who_see_the_indicator(demo_cycle, period):
@@ -274,3 +289,25 @@ def test_evidence_is_downloaded_only_by_those_who_see_the_indicator(demo_cycle, 
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.7 verbale"
     assert response["Content-Disposition"].startswith("attachment")
     assert client_for("resp.promozione").get(url).status_code == 404
+
+
+def test_a_cached_page_does_not_outlive_the_permission_it_was_rendered_with(demo_cycle, period,
+                                                                           django_capture_on_commit_callbacks):
+    from organization.models import Membership
+
+    client = client_for("dirigente")
+    url = f"/cicli/{demo_cycle.pk}/schede/SPORT/?periodo={period.code}"
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # now from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        for membership in Membership.objects.filter(user__username="dirigente"):
+            membership.delete()
+    assert client.get(url).status_code == 404
+
+
+def test_each_response_carries_a_fresh_csrf_token_not_the_cached_placeholder(demo_cycle, period):
+    client = client_for("resp.ri")
+    url = f"/cicli/{demo_cycle.pk}/schede/RI/?periodo={period.code}"
+    client.get(url)
+    body = client.get(url).content.decode()
+    assert "__misura_csrf_token__" not in body and 'name="csrfmiddlewaretoken" value="' in body
