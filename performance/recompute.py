@@ -98,7 +98,8 @@ class CycleData:
     rules: RuleSet
     plan: PlanInput
     inputs: dict[int, IndicatorInput]
-    assignments: list[tuple]  # (id, scorecard_id, indicator_id, printed_realization, printed_raw, flags)
+    # (id, scorecard_id, indicator_id, printed_realization, printed_raw, flags) of rows with a printed figure
+    assignments: list[tuple]
     overrides: dict[int, Decimal] = field(default_factory=dict)
     stored: dict[int, tuple] = field(default_factory=dict)  # indicator id → (realization float, status, flags)
 
@@ -137,9 +138,14 @@ def load(cycle: Cycle, *, labels: bool = True) -> CycleData:
     """The cycle as plain data; labels=False leaves indicator codes and names out (recompute)."""
     rules = RuleSet.from_dict(cycle.rules or {})
     indicator_rows, inputs = indicator_inputs(cycle, labels=labels)
-    assignments = bulk.fetch_rows(Assignment.objects.filter(scorecard__cycle=cycle).annotate(
-        x_weight=Cast("weight", FloatField())).values_list(
-        "scorecard_id", "indicator_id", "x_weight", "id", "printed_realization", "printed_realization_raw", "flags"))
+    in_cycle = Assignment.objects.filter(scorecard__cycle=cycle)
+    assignments = bulk.fetch_rows(in_cycle.annotate(x_weight=Cast("weight", FloatField())).values_list(
+        "scorecard_id", "indicator_id", "x_weight"))
+    # Only rows carrying a printed figure (or flags from one) can get or lose a printed_* flag: in a plan
+    # entered in Misura that is none of them, and 100,000 rows of text read for nothing.
+    printed = bulk.fetch_rows(in_cycle.filter(
+        Q(printed_realization__isnull=False) | ~Q(printed_realization_raw="") | ~Q(flags="")).values_list(
+        "id", "scorecard_id", "indicator_id", "printed_realization", "printed_realization_raw", "flags"))
     plan = PlanInput(
         perspectives=[PerspectiveRef(pk, code) for pk, code in
                       Perspective.objects.filter(cycle=cycle).values_list("id", "code")],
@@ -151,14 +157,13 @@ def load(cycle: Cycle, *, labels: bool = True) -> CycleData:
         indicators=[_new(IndicatorRef, row[_REF]) for row in indicator_rows],
         scorecards=[ScorecardRef(pk, kind, code) for pk, kind, code in
                     Scorecard.objects.filter(cycle=cycle).values_list("id", "kind", "code")],
-        assignments=[_new(AssignmentRef, row[:3]) for row in assignments],
+        assignments=[_new(AssignmentRef, row) for row in assignments],
     )
     overrides = dict(Override.objects.approved().filter(cycle=cycle, level=Level.INDICATOR)
                      .values_list("object_id", "value"))
     # A missing score reads as (None, None, None) and always differs, so it gets written.
     stored = {row[0]: row[_STORED] for row in indicator_rows}
-    return CycleData(rules, plan, inputs, [(a[3], a[0], a[1], a[4], a[5], a[6]) for a in assignments], overrides,
-                     stored)
+    return CycleData(rules, plan, inputs, printed, overrides, stored)
 
 
 def stored_value(value: float | None) -> float | None:
