@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.health import health
 from organization.auth import LockoutAdminAuthenticationForm, LockoutAuthenticationForm
 from performance.urls import api_urlpatterns
 
@@ -11,6 +12,7 @@ admin.site.login_form = LockoutAdminAuthenticationForm
 
 urlpatterns = [
     path("", include("performance.web_urls")),
+    path("salute/", health, name="health"),
     path("accesso/", auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm,
                                                     redirect_authenticated_user=True), name="login"),
     path("uscita/", auth_views.LogoutView.as_view(), name="logout"),  # POST only (Django 5)

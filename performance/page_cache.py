@@ -7,6 +7,8 @@ generation it was rendered from, so a change is never served stale and nothing n
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
@@ -49,14 +51,48 @@ def put(key: str, value) -> None:
 CSRF_PLACEHOLDER = "__misura_csrf_token__"
 
 
-def page_key(request, cycle_id: int, *parts: str) -> str | None:
-    """None when the page must not come from the cache (messages waiting to be shown)."""
+_LOCAL_PAGES = 256  # per process, ~50 KB each: the pages this worker served last
+_local: OrderedDict[str, tuple[str, str]] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class PageSlot:
+    key: str
+    generations: str
+
+
+def page_lookup(request, cycle_id: int, *parts: str) -> tuple[PageSlot | None, str | None]:
+    """(slot to store the page under, the cached page if still valid). No slot when the page must not
+    be cached (messages waiting to be shown). One cache round trip when this process served the page
+    last: the generations are read, the page itself is in memory."""
     if request.COOKIES.get("messages") or request.session.get("_messages"):
-        return None
-    language = getattr(request, "LANGUAGE_CODE", "")
+        return None, None
     keys = [_key(cycle_id), ACCESS_KEY]
     found = cache.get_many(keys)
     if len(found) < 2:  # first use: create them
         found = {_key(cycle_id): generation(cycle_id), ACCESS_KEY: access_generation()}
-    return ":".join(("misura:page", str(request.user.pk), str(cycle_id), language, *parts,
-                     *(found[k] for k in keys)))
+    slot = PageSlot(":".join(("misura:page", str(request.user.pk), str(cycle_id),
+                              getattr(request, "LANGUAGE_CODE", ""), *parts)),
+                    ":".join(found[k] for k in keys))
+    local = _local.get(slot.key)
+    if local is not None and local[0] == slot.generations:
+        _local.move_to_end(slot.key)
+        return slot, local[1]
+    shared = cache.get(slot.key)
+    if shared is not None and shared[0] == slot.generations:
+        _remember(slot.key, shared)
+        return slot, shared[1]
+    return slot, None
+
+
+def page_store(slot: PageSlot, html: str) -> None:
+    value = (slot.generations, html)
+    cache.set(slot.key, value, TIMEOUT)
+    _remember(slot.key, value)
+
+
+def _remember(key: str, value: tuple[str, str]) -> None:
+    _local[key] = value
+    _local.move_to_end(key)
+    while len(_local) > _LOCAL_PAGES:
+        _local.popitem(last=False)

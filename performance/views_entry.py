@@ -104,12 +104,11 @@ class _Page:
 
 @login_required
 def scorecard_detail(request: HttpRequest, cycle_id: int, code: str) -> HttpResponse:
-    key = None
+    slot = None
     if request.method == "GET":
         # The page people open all day long: served whole from the cache while nothing in the cycle or
         # in who-may-see-what changed (page_cache), permission included, since it is per user.
-        key = page_cache.page_key(request, cycle_id, code, request.GET.get("periodo", ""))
-        html = page_cache.get(key) if key else None
+        slot, html = page_cache.page_lookup(request, cycle_id, code, request.GET.get("periodo", ""))
         if html is not None:
             return _with_csrf(request, html)
     page = _Page(get_scorecard_for_user(request.user, cycle_id, code), request.GET.get("periodo"))
@@ -118,8 +117,8 @@ def scorecard_detail(request: HttpRequest, cycle_id: int, code: str) -> HttpResp
     context = page.cached_context(request) if page.period else page.context([])
     html = render_to_string("performance/scorecard.html", context | {"csrf_token": page_cache.CSRF_PLACEHOLDER},
                             request=request)
-    if key and not messages.get_messages(request)._loaded_messages:
-        page_cache.put(key, html)
+    if slot is not None:
+        page_cache.page_store(slot, html)
     return _with_csrf(request, html)
 
 

@@ -23,6 +23,8 @@ ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need_apt+=(libpango-1.0-0 libp
 fc-list 2>/dev/null | grep -qi dejavu || need_apt+=(fonts-dejavu-core)
 # Browser tests drive Debian's chromium (Playwright with executable_path: no browser download).
 [ "$MODE" = "bench" ] || command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-liberation)
+# The page benchmark drives gunicorn with wrk (HTTP load generator, Lua-scriptable report).
+[ "$MODE" != "bench" ] || command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing: ${need_apt[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

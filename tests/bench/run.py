@@ -14,6 +14,8 @@ from pathlib import Path
 
 import django
 
+from tests.bench.page_load import bench_scorecard_page_32c
+
 
 def setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -169,7 +171,8 @@ def bench_recompute_100k() -> dict:
             "baseline_measured_on": sample, "phases": report.seconds, "target_seconds": 2.0, "target_speedup": 50}
 
 
-BENCHMARKS = {"import_10k": bench_import_10k, "recompute_100k": bench_recompute_100k}
+BENCHMARKS = {"import_10k": bench_import_10k, "recompute_100k": bench_recompute_100k,
+              "scorecard_page_32c": bench_scorecard_page_32c}
 
 
 def main(argv: list[str]) -> int:
