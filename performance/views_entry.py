@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -173,6 +174,7 @@ def _save_row(request: HttpRequest, page: _Page, row: Row, *, quiet_if_untouched
     except services.EditConflict as exc:
         row.conflict = exc.current
         row.errors["row"] = _conflict_message(exc.current)
+        estimate(row, page.rules)
         return True
     except services.EntryLocked:
         raise
@@ -207,7 +209,7 @@ def _conflict_message(current) -> str:
     who = current.author.get_full_name() or current.author.username if current.author else _("un'altra persona")
     return _("%(who)s ha salvato «%(value)s» il %(when)s mentre lo modificavi. Il tuo valore non è stato salvato ed "
              "è ancora nel modulo: salva di nuovo per sostituire il valore dell'altra persona.") % {
-        "who": who, "value": current.raw_value or "–", "when": current.updated_at.strftime("%d/%m/%Y %H:%M")}
+        "who": who, "value": current.raw_value or "–", "when": timezone.localtime(current.updated_at).strftime("%d/%m/%Y %H:%M")}
 
 
 @login_required

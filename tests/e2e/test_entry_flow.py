@@ -56,14 +56,15 @@ def test_second_save_of_the_same_value_is_a_conflict_that_loses_nothing(browser,
     for page in (first, second):
         open_scorecard(page, "Promozione")
     code = row(first, "").first.get_by_role("heading").inner_text().split(" – ")[0]
-    row(first, code).get_by_label("Valore ottenuto").fill("100%")
+    row(first, code).get_by_label("Valore ottenuto").fill("95%")
+    row(first, code).get_by_label("Motivazione dello scostamento").fill("ritardo del fornitore")
     row(first, code).get_by_role("button", name=f"Salva {code}").click()
     expect(row(first, code).get_by_text("Valore salvato.")).to_be_visible()
     row(second, code).get_by_label("Valore ottenuto").fill("99%")
     row(second, code).get_by_label("Motivazione dello scostamento").fill("stima")
     row(second, code).get_by_role("button", name=f"Salva {code}").click()
     alert = row(second, code).get_by_role("alert")
-    expect(alert).to_contain_text("Paolo Cortesi ha salvato «100%»")
+    expect(alert).to_contain_text("Paolo Cortesi ha salvato «95%»")
     expect(row(second, code).get_by_label("Valore ottenuto")).to_have_value("99%")
     second.screenshot(path=str(ARTIFACTS / "conflict.png"))
     first.context.close()
