@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField, Case, DecimalField, F, FilteredRelation, FloatField, Q, TextField, Value, When
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -221,6 +221,13 @@ def recompute_cycle(cycle_id: int) -> RecomputeReport:
 @transaction.atomic
 def _recompute_cycle(cycle_id: int) -> RecomputeReport:
     clock = _Clock()
+    if connection.vendor == "postgresql":
+        # The read joins three tables of 100,000 rows: with the default 4 MB its hash tables spill
+        # into two batches each (EXPLAIN ANALYZE), and the planner's default costs keep it on one core
+        # while this process only waits for it. Only for this transaction.
+        with connection.cursor() as cursor:
+            for setting in ("work_mem = '64MB'", "parallel_setup_cost = 0", "parallel_tuple_cost = 0.001"):
+                cursor.execute(f"SET LOCAL {setting}")
     cycle = Cycle.objects.select_for_update().get(pk=cycle_id)
     data = load(cycle, labels=False)
     clock.lap("read")
