@@ -5,8 +5,10 @@ Bad values fail loudly at start-up rather than misbehaving later.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -98,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "organization.context_processors.current_entity",
             ],
         },
     },
@@ -153,6 +156,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Beat: the deadline reminders go out every morning, Italian time (CELERY_TIMEZONE), before office hours.
+CELERY_BEAT_SCHEDULE = {
+    "send-deadline-reminders": {
+        "task": "performance.tasks.send_deadline_reminders_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -164,6 +174,37 @@ else:
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="misura@localhost")
+
+
+def parse_reminder_days(raw: str) -> tuple[int, ...]:
+    """REMINDER_DAYS: comma-separated days before a period's deadline (0 = on the day). A typo must not
+    silently drop a reminder, so anything but distinct whole numbers from 0 to 365 stops the start-up."""
+    days: list[int] = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not (part.isascii() and part.isdigit()) or int(part) > 365:
+            raise ImproperlyConfigured(f"REMINDER_DAYS={raw!r}: {part!r} is not a number of days from 0 to 365 "
+                                       "(use e.g. 7,3,1,0).")
+        if int(part) in days:
+            raise ImproperlyConfigured(f"REMINDER_DAYS={raw!r} lists {part} twice.")
+        days.append(int(part))
+    return tuple(sorted(days, reverse=True))
+
+
+def parse_site_url(raw: str) -> str:
+    """SITE_URL: where users open Misura (http(s), host, optional path prefix). Links in e-mails are built on
+    it: a task has no request to take the host from."""
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ImproperlyConfigured(f"SITE_URL={raw!r} must be an absolute http(s) address such as "
+                                   "https://misura.example.org")
+    return raw.strip().rstrip("/")
+
+
+# Deadline reminders (performance/reminders.py), sent by the beat schedule above. SITE_URL makes the
+# links in the e-mails absolute.
+REMINDER_DAYS = parse_reminder_days(env.str("REMINDER_DAYS", default="7,3,1"))
+SITE_URL = parse_site_url(env.str("SITE_URL", default="http://127.0.0.1:8000"))
 
 LOGIN_URL = "login"  # /accesso/
 LOGIN_REDIRECT_URL = "/"

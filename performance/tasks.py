@@ -42,3 +42,19 @@ def schedule_recompute(cycle_id: int) -> None:
             recompute_cycle_task.apply_async((cycle_id,), countdown=COALESCE_SECONDS)
 
     transaction.on_commit(enqueue)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_deadline_reminders_task() -> dict:
+    """Daily (CELERY_BEAT_SCHEDULE): today's deadline reminders and digests. Safe to run twice a day:
+    what was already sent today is logged and skipped."""
+    # Imported on call like recompute above, so importing this module (services.py does) loads nothing more.
+    from dataclasses import asdict
+
+    from django.utils import timezone
+
+    from .reminders import send_reminders
+
+    report = send_reminders(timezone.localdate())
+    logger.info("deadline reminders: %s", report)
+    return asdict(report)
