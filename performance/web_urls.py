@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_entry
+from . import views, views_entry, views_excel
 
 app_name = "performance"
 
@@ -11,6 +11,7 @@ urlpatterns = [
          name="scorecard-row"),
     path("cicli/<int:cycle_id>/schede/<str:code>/anteprima/", views_entry.preview_row, name="scorecard-preview"),
     path("cicli/<int:cycle_id>/schede/<str:code>/invio/", views_entry.submission, name="scorecard-submission"),
+    path("cicli/<int:cycle_id>/schede/<str:code>/excel/", views_excel.scorecard_excel, name="scorecard-excel"),
     path("cicli/<int:cycle_id>/indicatori/<str:code>/storico/", views_entry.history, name="history"),
     path("cicli/<int:cycle_id>/indicatori/<str:code>/evidenza/<str:period_code>/", views_entry.evidence,
          name="evidence"),

@@ -37,6 +37,8 @@ MATRIX = [
     ("post", "/cicli/{cycle}/schede/RI/righe/1.5.03.04/", {}, row(302, 422, 404, 422, 422, 422, 403, 422)),
     ("get", "/cicli/{cycle}/schede/RI/anteprima/?indicatore={indicator}", None, RI_ONLY_READ),
     ("post", "/cicli/{cycle}/schede/RI/invio/", {"azione": "invia"}, row(302, 302, 404, 302, 302, 302, 403, 302)),
+    ("get", "/cicli/{cycle}/schede/RI/excel/", None, RI_ONLY_READ),
+    ("post", "/cicli/{cycle}/schede/RI/excel/", {}, row(302, 422, 404, 422, 422, 422, 403, 422)),
     ("get", "/cicli/{cycle}/indicatori/1.5.03.04/", None, RI_ONLY_READ),
     ("get", "/cicli/{cycle}/indicatori/1.5.03.04/storico/", None, RI_ONLY_READ),
     ("get", "/cicli/{cycle}/indicatori/1.5.03.04/evidenza/{period}/", None, RI_ONLY_READ),

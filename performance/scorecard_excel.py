@@ -1,0 +1,491 @@
+"""A scorecard as an .xlsx to fill offline, and the filled file back (the Excel round trip).
+
+The download carries, for each indicator, the version of the value it shows. The upload checks every row
+with the rules of the scorecard page (performance/entry.py) before writing anything, then writes the changed
+rows through services.submit_measurement in one transaction: one wrong row and nothing is written, and every
+error is named by the row and column Excel shows.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, NamedTuple
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organization.access import Scope
+
+from . import entry, services
+from .engine import RuleSet
+from .entry import EntryData, EntryError
+from .models import Assignment, Indicator, Measurement, Period, Scorecard, Submission
+from .parsing import ValueParseError, format_number, parse_bool, parse_value, value_fields
+
+SHEET, INSTRUCTIONS = "valori", "istruzioni"
+
+
+class Column(NamedTuple):
+    name: str  # the header the upload looks for: fixed, it is the file format (like the plan import's)
+    width: int
+    field: str = ""  # the EntryData field it fills; "" for the columns the person must not change
+
+
+COLUMNS = (
+    Column("codice", 16), Column("obiettivo", 36), Column("indicatore", 48), Column("algoritmo", 36),
+    Column("tipo", 16), Column("target", 14), Column("valore", 14, "value"), Column("numeratore", 14, "numerator"),
+    Column("denominatore", 14, "denominator"), Column("nv", 6, "is_nv"), Column("motivazione_nv", 32, "nv_reason"),
+    Column("motivazione_scostamento", 32, "shortfall_reason"), Column("nota", 32, "note"), Column("versione", 10),
+)
+FIELD_COLUMN = {c.field: c.name for c in COLUMNS if c.field}
+NUMBER_OF = {c.name: i for i, c in enumerate(COLUMNS, start=1)}  # Excel's column numbers
+REQUIRED = ("codice", *FIELD_COLUMN.values(), "versione")
+TEXT_FIELDS = ("value", "numerator", "denominator", "nv_reason", "note", "shortfall_reason")
+HEADER_ROW = 9  # below the seven lines of the title block and a blank one
+HEADER_SEARCH_ROWS = 30
+MAX_ROWS = 5000  # a scorecard has tens of rows: a sheet this long is something else
+BLANK_TAIL = 500  # this many blank rows in a row: what follows is formatting, not data
+
+Cell = tuple[object, str]  # an uploaded cell: value, number format
+EXCEL_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+
+
+class ImportProblem(NamedTuple):
+    row: int | None  # as Excel numbers it; None for the file as a whole
+    column: str
+    message: str
+
+
+class ScorecardImportError(Exception):
+    """The upload was refused and nothing was written; `errors` lists (row, column, message)."""
+
+    def __init__(self, errors: list[ImportProblem]):
+        self.errors = sorted((ImportProblem(*e) for e in errors),
+                             key=lambda e: (e.row or 0, NUMBER_OF.get(e.column, 0)))
+        super().__init__(self.errors)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    changed: int
+    unchanged: int
+    empty: int = 0  # rows left blank, skipped
+
+
+# --- Download ----------------------------------------------------------------------------------------------
+
+def _title_block(scorecard: Scorecard, period: Period) -> list[tuple[str, object]]:
+    cycle = scorecard.cycle
+    return [(_("Ente"), cycle.entity.name), (_("Anno del ciclo"), cycle.year), (_("Scheda"), scorecard.title),
+            (_("Codice scheda"), scorecard.code), (_("Periodo"), period.name), (_("Codice periodo"), period.code),
+            (_("Scadenza"), period.deadline.strftime("%d/%m/%Y") if period.deadline else _("nessuna"))]
+
+
+def _measurements(indicator_ids: list[int], period: Period) -> dict[int, Measurement]:
+    return {m.indicator_id: m for m in Measurement.objects.filter(period=period, indicator_id__in=indicator_ids)
+            .select_related("author")}
+
+
+def _shown(m: Measurement | None) -> EntryData:
+    """A stored value as the download writes it (and the page's form shows it)."""
+    if m is None:
+        return EntryData()
+
+    def plain(value: Decimal | None) -> str:
+        return "" if value is None else format(value.normalize(), "f").replace(".", ",")
+
+    return EntryData(value="" if m.is_nv else m.raw_value, numerator=plain(m.numerator),
+                     denominator=plain(m.denominator), is_nv=m.is_nv, nv_reason=m.nv_reason, note=m.note,
+                     shortfall_reason=m.shortfall_reason)
+
+
+def _excel_safe(text: str) -> str:
+    """What a cell can hold: no control characters (openpyxl refuses them), at most 32767 characters."""
+    return EXCEL_ILLEGAL.sub(" ", text)[:32767]
+
+
+def _put(ws, row: int, column: int, value: object):
+    value = _excel_safe(value) if isinstance(value, str) else value
+    cell = ws.cell(row, column, None if value in ("", None) else value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # a note or a name starting with "=" stays text, never becomes a formula
+    return cell
+
+
+def export_scorecard(scorecard: Scorecard, period: Period) -> bytes:
+    """The scorecard's values for the period as an .xlsx (two queries whatever its size)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    assignments = list(Assignment.objects.filter(scorecard=scorecard)
+                       .select_related("indicator__operational_objective").order_by("position", "pk"))
+    stored = _measurements([a.indicator_id for a in assignments], period)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    bold, grey = Font(bold=True), PatternFill("solid", fgColor="E7E6E6")
+    unlocked, wrap = Protection(locked=False), Alignment(wrap_text=True, vertical="top")
+    for r, (label, value) in enumerate(_title_block(scorecard, period), start=1):
+        _put(ws, r, 1, label).font = bold
+        _put(ws, r, 2, value).alignment = Alignment(horizontal="left")
+    for c, column in enumerate(COLUMNS, start=1):
+        cell = _put(ws, HEADER_ROW, c, column.name)
+        cell.font, cell.fill = bold, PatternFill("solid", fgColor="BFBFBF")
+        ws.column_dimensions[cell.column_letter].width = column.width
+    nv_list, bool_list = (DataValidation(type="list", formula1='"SI,NO"', allow_blank=True, showErrorMessage=True,
+                                         errorTitle=_("Valore non ammesso"), error=_("Scegliere SI oppure NO."))
+                          for _n in range(2))
+    for r, a in enumerate(assignments, start=HEADER_ROW + 1):
+        ind, m = a.indicator, stored.get(a.indicator_id)
+        shown, oo = _shown(m), ind.operational_objective
+        values = {"codice": ind.code, "obiettivo": f"{oo.code} {oo.title}",
+                  "indicatore": ind.name, "algoritmo": ind.algorithm, "tipo": ind.get_kind_display(),
+                  "target": f"{ind.target_raw} {ind.unit_of_measure}".strip(), "versione": m.version if m else None,
+                  "nv": "SI" if shown.is_nv else "NO", **{FIELD_COLUMN[f]: getattr(shown, f) for f in TEXT_FIELDS}}
+        # A ratio is typed as numerator and denominator, anything else as a value: the other cells stay closed.
+        closed = {"valore"} if ind.kind == "ratio" else {"numeratore", "denominatore"}
+        for c, column in enumerate(COLUMNS, start=1):
+            cell = _put(ws, r, c, values[column.name])
+            cell.alignment = wrap
+            if column.field and column.name not in closed:
+                cell.protection, cell.number_format = unlocked, "@"  # text: "1.234,5" stays as typed
+            else:
+                cell.fill = grey
+        nv_list.add(ws.cell(r, NUMBER_OF["nv"]).coordinate)
+        if ind.kind == "boolean":
+            bool_list.add(ws.cell(r, NUMBER_OF["valore"]).coordinate)
+    for validation in (nv_list, bool_list):
+        if validation.sqref.ranges:
+            ws.add_data_validation(validation)
+    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 2)
+    # No password: the lock guards against slips; the upload checks everything on the server anyway.
+    ws.protection.sheet = True
+    ws.protection.formatColumns = ws.protection.formatRows = False  # columns and rows may still be resized
+    _instructions(wb.create_sheet(INSTRUCTIONS), period)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _instructions(ws, period: Period) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    lines = [
+        _("Come compilare la scheda"),
+        _("Compilare solo le celle bianche del foglio «valori»: le celle grigie (codice, obiettivo, indicatore, "
+          "algoritmo, tipo, target, versione) sono protette. Ogni riga è riconosciuta dal codice: non cambiarlo "
+          "e non aggiungere righe."),
+        _("Numero e monitoraggio: la virgola per i decimali, il punto per le migliaia se si vuole (1.234,5 "
+          "oppure 1234,5)."),
+        _("Percentuale: il numero con o senza il simbolo % (87,5 oppure 87,5%). Progetto: l'avanzamento da 0 a 100%."),
+        _("Data (scadenza): gg/mm/aaaa (31/12/2023). SI/NO: scegliere SI oppure NO dall'elenco della cella."),
+        _("Rapporto: numeratore e denominatore (diverso da zero); il rapporto lo calcola Misura."),
+        _("NV (non valutabile): SI nella colonna nv e il motivo, obbligatorio, nella colonna motivazione_nv."),
+        _("Risultato inferiore al target: la motivazione (colonna motivazione_scostamento) è obbligatoria. La nota "
+          "è facoltativa e resta nello storico delle modifiche."),
+        _("Le righe lasciate vuote vengono ignorate; le righe non modificate non vengono riscritte."),
+        _("versione: la versione del valore al download. Se qualcuno ha cambiato lo stesso valore nel frattempo, "
+          "la riga viene segnalata: riscaricare la scheda e riportare le proprie modifiche."),
+        _("Caricare il file dalla pagina della scheda, periodo «%(period)s», in formato .xlsx ed entro %(mb)s MB. "
+          "È tutto o niente: con un errore in una riga non si salva nessun valore e Misura elenca gli errori per "
+          "riga e colonna.") % {"period": period.name, "mb": _megabytes()},
+    ]
+    ws.column_dimensions["A"].width = 120
+    for r, line in enumerate(lines, start=1):
+        ws.cell(r, 1, line).alignment = Alignment(wrap_text=True, vertical="top")
+    ws["A1"].font = Font(bold=True, size=14)
+
+
+def _megabytes() -> str:
+    return format_number(Decimal(settings.MAX_UPLOAD_BYTES) / 2**20, 1)
+
+
+# --- Upload ------------------------------------------------------------------------------------------------
+
+def _refuse(message: str, row: int | None = None) -> ScorecardImportError:
+    return ScorecardImportError([ImportProblem(row, "", message)])
+
+
+def _read(file: IO[bytes]) -> list[tuple[int, list[Cell]]]:
+    """The rows of the «valori» sheet (or the first one), refusing anything but a sound, small .xlsx."""
+    from openpyxl import load_workbook
+
+    limit = settings.MAX_UPLOAD_BYTES
+    too_big = _refuse(_("Il file supera la dimensione massima di %(mb)s MB.") % {"mb": _megabytes()})
+    not_xlsx = _refuse(_("Il file non è una cartella di lavoro Excel (.xlsx): caricare la scheda scaricata da "
+                         "Misura."))
+    if (getattr(file, "size", None) or 0) > limit:
+        raise too_big
+    if Path(getattr(file, "name", "") or "x.xlsx").suffix.lower() != ".xlsx":
+        raise not_xlsx
+    file.seek(0)
+    data = file.read(limit + 1)
+    if len(data) > limit:
+        raise too_big
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # A small file unpacking to a huge one is a zip bomb, not a scorecard: refused before openpyxl
+            # reads a byte of it (it loads the shared strings whole even in read-only mode).
+            if sum(info.file_size for info in archive.infolist()) > 10 * limit:
+                raise too_big
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except ScorecardImportError:
+        raise
+    except Exception as exc:  # zipfile and openpyxl raise several unrelated types for a broken file
+        raise not_xlsx from exc
+    rows: list[tuple[int, list[Cell]]] = []
+    try:
+        ws = next((s for s in wb.worksheets if s.title.strip().lower() == SHEET), wb.worksheets[0])
+        blank = 0
+        for number, row in enumerate(ws.iter_rows(), start=1):
+            cells = [(c.value, getattr(c, "number_format", "") or "") for c in row]
+            blank = 0 if any(v not in (None, "") for v, _f in cells) else blank + 1
+            if blank > BLANK_TAIL:
+                break
+            if number > MAX_ROWS:
+                raise _refuse(_("Il foglio ha più di %(n)d righe: non è una scheda di Misura.") % {"n": MAX_ROWS})
+            rows.append((number, cells))
+    except ScorecardImportError:
+        raise
+    except Exception as exc:
+        raise not_xlsx from exc
+    finally:
+        wb.close()
+    return rows
+
+
+def _text(cell: Cell) -> str:
+    """A cell as the page would have received it typed: Excel's numbers and dates in Italian notation."""
+    value, number_format = cell
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "SI" if value else "NO"
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%d/%m/%Y" if value.time() == datetime.time(0, 0) else "%d/%m/%Y %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, (int, float, Decimal)):
+        number = Decimal(str(value))
+        # A cell formatted as a percentage stores 0,95 for what the person typed and sees: 95%.
+        return format_number(number * 100) + "%" if "%" in number_format else format_number(number)
+    return str(value).strip()
+
+
+def _normalise(text: object) -> str:
+    return str(text or "").strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _header(rows: list[tuple[int, list[Cell]]]) -> tuple[int, dict[str, int]]:
+    """The header row, found by its names wherever it is, and the position of each column."""
+    for number, cells in rows[:HEADER_SEARCH_ROWS]:
+        names = [_normalise(value) for value, _f in cells]
+        if "codice" in names and "valore" in names:
+            positions: dict[str, int] = {}
+            for index, name in enumerate(names):
+                positions.setdefault(name, index)
+            missing = [name for name in REQUIRED if name not in positions]
+            if missing:
+                raise ScorecardImportError([ImportProblem(number, name, _("Colonna mancante: riscaricare la scheda."))
+                                            for name in missing])
+            return number, positions
+    raise _refuse(_("Riga di intestazione non trovata: il foglio «valori» deve avere le colonne %(names)s.")
+                  % {"names": ", ".join(REQUIRED)})
+
+
+def _check_title(rows: list[tuple[int, list[Cell]]], header: int, scorecard: Scorecard, period: Period) -> None:
+    """A file downloaded for another scorecard or period is refused, not written into this one."""
+    wanted = {
+        _normalise(_("Codice scheda")): (scorecard.code, _(
+            "Il file è la scheda «%(found)s», non «%(wanted)s»: caricarlo nella pagina di quella scheda.")),
+        _normalise(_("Codice periodo")): (period.code, _(
+            "Il file è stato scaricato per il periodo «%(found)s», non «%(wanted)s»: caricarlo nella pagina di "
+            "quel periodo o riscaricare la scheda.")),
+    }
+    for number, cells in rows[:header - 1]:
+        if len(cells) >= 2 and _normalise(cells[0][0]) in wanted:
+            code, message = wanted[_normalise(cells[0][0])]
+            if _plain(cells[1]) not in ("", code):
+                raise _refuse(message % {"found": _plain(cells[1]), "wanted": code}, number)
+
+
+def _plain(cell: Cell) -> str:
+    """A code or version as written, not as a number: "2023", never "2.023"."""
+    value = cell[0]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
+def _version(cell: Cell) -> tuple[int | None, bool]:
+    """(version, understood): blank means the download had no value."""
+    text = _plain(cell)
+    if text.isascii() and text.isdigit():
+        return int(text), True
+    return None, text == ""
+
+
+def _lines(text: str) -> str:
+    # A note typed on the page keeps the browser's "\r\n"; read back from the .xlsx it has "\n".
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _stale(current: Measurement | None) -> str:
+    if current is None:
+        return _("Il valore è stato eliminato dopo il download: riscaricare la scheda.")
+    who = (current.author.get_full_name() or current.author.username) if current.author else _("un'altra persona")
+    return _("Il valore è stato modificato da %(who)s il %(when)s dopo il download: riscaricare la scheda.") % {
+        "who": who, "when": timezone.localtime(current.updated_at).strftime("%d/%m/%Y %H:%M")}
+
+
+@dataclass
+class _Write:
+    row: int
+    indicator: Indicator
+    data: EntryData
+    version: int | None
+
+
+@dataclass
+class _Check:
+    """Every row checked before anything is written, errors collected rather than stopping at the first."""
+
+    positions: dict[str, int]
+    indicators: dict[str, Indicator]
+    stored: dict[int, Measurement]
+    rules: RuleSet
+    problems: list[ImportProblem] = field(default_factory=list)
+    writes: list[_Write] = field(default_factory=list)
+    seen: dict[str, int] = field(default_factory=dict)
+    unchanged: int = 0
+    empty: int = 0
+
+    def row(self, number: int, cells: list[Cell]) -> None:
+        raw = {name: cells[i] if i < len(cells) else (None, "") for name, i in self.positions.items()}
+        text = {name: _text(raw[name]) for name in REQUIRED} | {"codice": _plain(raw["codice"])}
+        code, before = text["codice"], len(self.problems)
+        try:
+            is_nv, nv_ok = bool(parse_bool(text["nv"])), True
+        except ValueParseError:
+            is_nv, nv_ok = False, False
+        if nv_ok and not is_nv and not any(text[FIELD_COLUMN[f]] for f in TEXT_FIELDS):
+            self.empty += bool(code)  # nothing typed: skipped, whatever is stored
+            return
+        indicator = self.indicators.get(code)
+        if indicator is None:
+            message = _("L'indicatore «%(code)s» non è in questa scheda.") if code else _("Manca il codice.")
+            return self._error(number, "codice", message % {"code": code} if code else message)
+        if code in self.seen:
+            return self._error(number, "codice", _("L'indicatore «%(code)s» compare due volte (anche alla riga "
+                                                   "%(row)d).") % {"code": code, "row": self.seen[code]})
+        self.seen[code] = number
+        version, version_ok = _version(raw["versione"])
+        if not version_ok:
+            self._error(number, "versione", _("La versione «%(text)s» non è valida: riscaricare la scheda.")
+                        % {"text": text["versione"]})
+        if not nv_ok:
+            return self._error(number, "nv", _("Scrivere SI oppure NO."))
+        data = EntryData(is_nv=is_nv, **{f: text[FIELD_COLUMN[f]] for f in TEXT_FIELDS})
+        current = self.stored.get(indicator.pk)
+        shown = _shown(current)
+        for f in TEXT_FIELDS:  # what the cell could not carry ("\r", control characters, length) stays as stored
+            if _lines(getattr(data, f)) == _lines(_excel_safe(getattr(shown, f))):
+                setattr(data, f, getattr(shown, f))
+        if current is not None and data == shown:
+            self.unchanged += 1  # as downloaded, or as someone saved it since: nothing to write
+            return
+        try:  # the page's checks, in the order services.submit_measurement runs them
+            fields = entry.clean(indicator.kind, data)
+            if entry.needs_shortfall_reason(entry.preview(indicator, fields, self.rules), fields):
+                raise EntryError({"shortfall_reason": _(
+                    "Il risultato è inferiore al target: indicare la motivazione dello scostamento.")})
+        except EntryError as exc:
+            for name, message in exc.errors.items():
+                self._error(number, FIELD_COLUMN.get(name, ""), message)
+        else:
+            if current is not None and _same_meaning(current, fields):
+                self.unchanged += 1
+                return
+        if version_ok and version != (current.version if current else None):
+            self._error(number, "versione", _stale(current))
+        if len(self.problems) == before:
+            self.writes.append(_Write(number, indicator, data, version))
+
+    def _error(self, row: int, column: str, message: str) -> None:
+        self.problems.append(ImportProblem(row, column, message))
+
+
+def _same_meaning(current: Measurement, fields: dict) -> bool:
+    """The stored value in another notation ("2,6" for "2,60", 1234,5 for "1.234,5"): nothing to write."""
+    def meaning(raw: str) -> object:
+        try:
+            typed = value_fields(parse_value(raw))
+        except ValueParseError:
+            return raw
+        return typed["value_number"], typed["value_date"], typed["value_bool"], typed["is_nv"]
+
+    def same(name: str, value: object) -> bool:
+        stored = getattr(current, name)
+        return _lines(stored) == _lines(value) if isinstance(value, str) else stored == value
+
+    return meaning(current.raw_value) == meaning(fields["raw_value"]) and all(
+        same(name, value) for name, value in fields.items() if name != "raw_value")
+
+
+def import_scorecard(scorecard: Scorecard, period: Period, file: IO[bytes], *, acting_user,
+                     scope: Scope) -> ImportResult:
+    """Write the values of a filled download, all or nothing. Raises PermissionDenied, services.EntryLocked
+    (period, cycle or scorecard closed) or ScorecardImportError listing every wrong row and column."""
+    if not scope.can_edit(scorecard.unit_id, scorecard.holder_id):
+        raise PermissionDenied
+    services.check_period_open(period)
+    state = Submission.objects.filter(scorecard=scorecard, period=period).values_list("state", flat=True).first()
+    if state not in (None, Submission.State.DRAFT, Submission.State.RETURNED):
+        raise services.EntryLocked(_("La scheda è stata inviata per l'approvazione: i valori si possono cambiare "
+                                     "solo se viene restituita."))
+    rows = _read(file)
+    header, positions = _header(rows)
+    _check_title(rows, header, scorecard, period)
+    indicators = {a.indicator.code: a.indicator for a in Assignment.objects.filter(scorecard=scorecard)
+                  .select_related("indicator")}
+    check = _Check(positions, indicators, _measurements([i.pk for i in indicators.values()], period),
+                   RuleSet.from_dict(period.cycle.rules or {}))
+    for number, cells in rows:
+        if number > header:
+            check.row(number, cells)
+    if check.problems:
+        raise ScorecardImportError(check.problems)
+    return ImportResult(_write(check.writes, period, acting_user, scope), check.unchanged, check.empty)
+
+
+def _write(writes: list[_Write], period: Period, acting_user, scope: Scope) -> int:
+    """The checked rows in one transaction: whatever still fails (a value saved meanwhile) undoes them all."""
+    problems: list[ImportProblem] = []
+    changed = 0
+    with transaction.atomic():
+        for w in writes:
+            try:
+                m = services.submit_measurement(w.indicator, period, w.data, expected_version=w.version,
+                                                acting_user=acting_user, scope=scope)
+            except services.EditConflict as exc:
+                problems.append(ImportProblem(w.row, "versione", _stale(exc.current)))
+            except services.EntryLocked:
+                raise
+            except ValidationError as exc:
+                problems += ([ImportProblem(w.row, FIELD_COLUMN.get(name, ""), " ".join(messages))
+                              for name, messages in exc.message_dict.items()] if hasattr(exc, "error_dict")
+                             else [ImportProblem(w.row, "", " ".join(exc.messages))])
+            else:
+                changed += m.version != w.version
+        if problems:
+            raise ScorecardImportError(problems)  # leaving the block rolls back every row written above
+    return changed
