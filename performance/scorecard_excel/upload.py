@@ -1,20 +1,13 @@
-"""A scorecard as an .xlsx to fill offline, and the filled file back (the Excel round trip).
-
-The download carries, for each indicator, the version of the value it shows. The upload checks every row
-with the rules of the scorecard page (performance/entry.py) before writing anything, then writes the changed
-rows through services.submit_measurement in one transaction: one wrong row and nothing is written, and every
-error is named by the row and column Excel shows.
-"""
+"""The filled workbook back: read, check every row like the page does, write all or nothing."""
 from __future__ import annotations
 
 import datetime
 import io
-import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,192 +17,35 @@ from django.utils.translation import gettext as _
 
 from organization.access import Scope
 
-from . import entry, services
-from .engine import RuleSet
-from .entry import EntryData, EntryError
-from .models import Assignment, Indicator, Measurement, Period, Scorecard, Submission
-from .parsing import ValueParseError, format_number, parse_bool, parse_value, value_fields
-
-SHEET, INSTRUCTIONS = "valori", "istruzioni"
-
-
-class Column(NamedTuple):
-    name: str  # the header the upload looks for: fixed, it is the file format (like the plan import's)
-    width: int
-    field: str = ""  # the EntryData field it fills; "" for the columns the person must not change
-
-
-COLUMNS = (
-    Column("codice", 16), Column("obiettivo", 36), Column("indicatore", 48), Column("algoritmo", 36),
-    Column("tipo", 16), Column("target", 14), Column("valore", 14, "value"), Column("numeratore", 14, "numerator"),
-    Column("denominatore", 14, "denominator"), Column("nv", 6, "is_nv"), Column("motivazione_nv", 32, "nv_reason"),
-    Column("motivazione_scostamento", 32, "shortfall_reason"), Column("nota", 32, "note"), Column("versione", 10),
+from .. import entry, services
+from ..engine import RuleSet
+from ..entry import EntryData, EntryError
+from ..models import Assignment, Indicator, Measurement, Period, Scorecard, Submission
+from ..parsing import (
+    ValueParseError,
+    format_number,
+    parse_bool,
+    parse_value,
+    value_fields,
 )
-FIELD_COLUMN = {c.field: c.name for c in COLUMNS if c.field}
-NUMBER_OF = {c.name: i for i, c in enumerate(COLUMNS, start=1)}  # Excel's column numbers
-REQUIRED = ("codice", *FIELD_COLUMN.values(), "versione")
-TEXT_FIELDS = ("value", "numerator", "denominator", "nv_reason", "note", "shortfall_reason")
-HEADER_ROW = 9  # below the seven lines of the title block and a blank one
-HEADER_SEARCH_ROWS = 30
-MAX_ROWS = 5000  # a scorecard has tens of rows: a sheet this long is something else
-BLANK_TAIL = 500  # this many blank rows in a row: what follows is formatting, not data
+from .common import (
+    BLANK_TAIL,
+    FIELD_COLUMN,
+    HEADER_SEARCH_ROWS,
+    MAX_ROWS,
+    REQUIRED,
+    SHEET,
+    TEXT_FIELDS,
+    Cell,
+    ImportProblem,
+    ImportResult,
+    ScorecardImportError,
+    _excel_safe,
+    _measurements,
+    _megabytes,
+    _shown,
+)
 
-Cell = tuple[object, str]  # an uploaded cell: value, number format
-EXCEL_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
-
-
-class ImportProblem(NamedTuple):
-    row: int | None  # as Excel numbers it; None for the file as a whole
-    column: str
-    message: str
-
-
-class ScorecardImportError(Exception):
-    """The upload was refused and nothing was written; `errors` lists (row, column, message)."""
-
-    def __init__(self, errors: list[ImportProblem]):
-        self.errors = sorted((ImportProblem(*e) for e in errors),
-                             key=lambda e: (e.row or 0, NUMBER_OF.get(e.column, 0)))
-        super().__init__(self.errors)
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    changed: int
-    unchanged: int
-    empty: int = 0  # rows left blank, skipped
-
-
-# --- Download ----------------------------------------------------------------------------------------------
-
-def _title_block(scorecard: Scorecard, period: Period) -> list[tuple[str, object]]:
-    cycle = scorecard.cycle
-    return [(_("Ente"), cycle.entity.name), (_("Anno del ciclo"), cycle.year), (_("Scheda"), scorecard.title),
-            (_("Codice scheda"), scorecard.code), (_("Periodo"), period.name), (_("Codice periodo"), period.code),
-            (_("Scadenza"), period.deadline.strftime("%d/%m/%Y") if period.deadline else _("nessuna"))]
-
-
-def _measurements(indicator_ids: list[int], period: Period) -> dict[int, Measurement]:
-    return {m.indicator_id: m for m in Measurement.objects.filter(period=period, indicator_id__in=indicator_ids)
-            .select_related("author")}
-
-
-def _shown(m: Measurement | None) -> EntryData:
-    """A stored value as the download writes it (and the page's form shows it)."""
-    if m is None:
-        return EntryData()
-
-    def plain(value: Decimal | None) -> str:
-        return "" if value is None else format(value.normalize(), "f").replace(".", ",")
-
-    return EntryData(value="" if m.is_nv else m.raw_value, numerator=plain(m.numerator),
-                     denominator=plain(m.denominator), is_nv=m.is_nv, nv_reason=m.nv_reason, note=m.note,
-                     shortfall_reason=m.shortfall_reason)
-
-
-def _excel_safe(text: str) -> str:
-    """What a cell can hold: no control characters (openpyxl refuses them), at most 32767 characters."""
-    return EXCEL_ILLEGAL.sub(" ", text)[:32767]
-
-
-def _put(ws, row: int, column: int, value: object):
-    value = _excel_safe(value) if isinstance(value, str) else value
-    cell = ws.cell(row, column, None if value in ("", None) else value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # a note or a name starting with "=" stays text, never becomes a formula
-    return cell
-
-
-def export_scorecard(scorecard: Scorecard, period: Period) -> bytes:
-    """The scorecard's values for the period as an .xlsx (two queries whatever its size)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    assignments = list(Assignment.objects.filter(scorecard=scorecard)
-                       .select_related("indicator__operational_objective").order_by("position", "pk"))
-    stored = _measurements([a.indicator_id for a in assignments], period)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    bold, grey = Font(bold=True), PatternFill("solid", fgColor="E7E6E6")
-    unlocked, wrap = Protection(locked=False), Alignment(wrap_text=True, vertical="top")
-    for r, (label, value) in enumerate(_title_block(scorecard, period), start=1):
-        _put(ws, r, 1, label).font = bold
-        _put(ws, r, 2, value).alignment = Alignment(horizontal="left")
-    for c, column in enumerate(COLUMNS, start=1):
-        cell = _put(ws, HEADER_ROW, c, column.name)
-        cell.font, cell.fill = bold, PatternFill("solid", fgColor="BFBFBF")
-        ws.column_dimensions[cell.column_letter].width = column.width
-    nv_list, bool_list = (DataValidation(type="list", formula1='"SI,NO"', allow_blank=True, showErrorMessage=True,
-                                         errorTitle=_("Valore non ammesso"), error=_("Scegliere SI oppure NO."))
-                          for _n in range(2))
-    for r, a in enumerate(assignments, start=HEADER_ROW + 1):
-        ind, m = a.indicator, stored.get(a.indicator_id)
-        shown, oo = _shown(m), ind.operational_objective
-        values = {"codice": ind.code, "obiettivo": f"{oo.code} {oo.title}",
-                  "indicatore": ind.name, "algoritmo": ind.algorithm, "tipo": ind.get_kind_display(),
-                  "target": f"{ind.target_raw} {ind.unit_of_measure}".strip(), "versione": m.version if m else None,
-                  "nv": "SI" if shown.is_nv else "NO", **{FIELD_COLUMN[f]: getattr(shown, f) for f in TEXT_FIELDS}}
-        # A ratio is typed as numerator and denominator, anything else as a value: the other cells stay closed.
-        closed = {"valore"} if ind.kind == "ratio" else {"numeratore", "denominatore"}
-        for c, column in enumerate(COLUMNS, start=1):
-            cell = _put(ws, r, c, values[column.name])
-            cell.alignment = wrap
-            if column.field and column.name not in closed:
-                cell.protection, cell.number_format = unlocked, "@"  # text: "1.234,5" stays as typed
-            else:
-                cell.fill = grey
-        nv_list.add(ws.cell(r, NUMBER_OF["nv"]).coordinate)
-        if ind.kind == "boolean":
-            bool_list.add(ws.cell(r, NUMBER_OF["valore"]).coordinate)
-    for validation in (nv_list, bool_list):
-        if validation.sqref.ranges:
-            ws.add_data_validation(validation)
-    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 2)
-    # No password: the lock guards against slips; the upload checks everything on the server anyway.
-    ws.protection.sheet = True
-    ws.protection.formatColumns = ws.protection.formatRows = False  # columns and rows may still be resized
-    _instructions(wb.create_sheet(INSTRUCTIONS), period)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def _instructions(ws, period: Period) -> None:
-    from openpyxl.styles import Alignment, Font
-
-    lines = [
-        _("Come compilare la scheda"),
-        _("Compilare solo le celle bianche del foglio «valori»: le celle grigie (codice, obiettivo, indicatore, "
-          "algoritmo, tipo, target, versione) sono protette. Ogni riga è riconosciuta dal codice: non cambiarlo "
-          "e non aggiungere righe."),
-        _("Numero e monitoraggio: la virgola per i decimali, il punto per le migliaia se si vuole (1.234,5 "
-          "oppure 1234,5)."),
-        _("Percentuale: il numero con o senza il simbolo % (87,5 oppure 87,5%). Progetto: l'avanzamento da 0 a 100%."),
-        _("Data (scadenza): gg/mm/aaaa (31/12/2023). SI/NO: scegliere SI oppure NO dall'elenco della cella."),
-        _("Rapporto: numeratore e denominatore (diverso da zero); il rapporto lo calcola Misura."),
-        _("NV (non valutabile): SI nella colonna nv e il motivo, obbligatorio, nella colonna motivazione_nv."),
-        _("Risultato inferiore al target: la motivazione (colonna motivazione_scostamento) è obbligatoria. La nota "
-          "è facoltativa e resta nello storico delle modifiche."),
-        _("Le righe lasciate vuote vengono ignorate; le righe non modificate non vengono riscritte."),
-        _("versione: la versione del valore al download. Se qualcuno ha cambiato lo stesso valore nel frattempo, "
-          "la riga viene segnalata: riscaricare la scheda e riportare le proprie modifiche."),
-        _("Caricare il file dalla pagina della scheda, periodo «%(period)s», in formato .xlsx ed entro %(mb)s MB. "
-          "È tutto o niente: con un errore in una riga non si salva nessun valore e Misura elenca gli errori per "
-          "riga e colonna.") % {"period": period.name, "mb": _megabytes()},
-    ]
-    ws.column_dimensions["A"].width = 120
-    for r, line in enumerate(lines, start=1):
-        ws.cell(r, 1, line).alignment = Alignment(wrap_text=True, vertical="top")
-    ws["A1"].font = Font(bold=True, size=14)
-
-
-def _megabytes() -> str:
-    return format_number(Decimal(settings.MAX_UPLOAD_BYTES) / 2**20, 1)
-
-
-# --- Upload ------------------------------------------------------------------------------------------------
 
 def _refuse(message: str, row: int | None = None) -> ScorecardImportError:
     return ScorecardImportError([ImportProblem(row, "", message)])
@@ -489,3 +325,4 @@ def _write(writes: list[_Write], period: Period, acting_user, scope: Scope) -> i
         if problems:
             raise ScorecardImportError(problems)  # leaving the block rolls back every row written above
     return changed
+
