@@ -71,3 +71,11 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def period(demo_cycle):
+    """The demo cycle's final period (the one the seed reports)."""
+    from performance.models import Period
+
+    return Period.objects.get(cycle=demo_cycle, is_final=True)

@@ -1,28 +1,23 @@
 """Entering values in the browser: saving, validation, conflicts, history, submission, locks."""
 import pytest
-from django.core.cache import cache
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from performance.models import Assignment, Cycle, Indicator, Measurement, Period, Scorecard, Submission
+from performance.models import (
+    Assignment,
+    Cycle,
+    Indicator,
+    Measurement,
+    Period,
+    Scorecard,
+    Submission,
+)
+from tests.helpers import client_for
 
 NUMBER = "1.5.03.04"  # RI, "N. incontri Cabine di Regia", target 5, higher is better
 PERCENT = "1.5.03.05"  # RI, target 90%
-
-
-def client_for(username: str) -> Client:
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
-    return client
-
-
-@pytest.fixture
-def period(demo_cycle) -> Period:
-    return Period.objects.get(cycle=demo_cycle, is_final=True)
 
 
 def measurement(cycle, code: str, period: Period) -> Measurement:

@@ -17,8 +17,16 @@ from openpyxl import Workbook, load_workbook
 from organization.access import scope_for
 from performance import services
 from performance.entry import EntryData
-from performance.models import Assignment, Indicator, Measurement, Period, Scorecard, Submission
+from performance.models import (
+    Assignment,
+    Indicator,
+    Measurement,
+    Period,
+    Scorecard,
+    Submission,
+)
 from performance.scorecard_excel import COLUMNS, HEADER_ROW, export_scorecard
+from tests.helpers import client_for
 
 NUMBER = "1.5.03.04"  # RI, number, target 5, stored 5
 PERCENT = "1.5.03.05"  # RI, percent, target 90%, stored 100%
@@ -28,17 +36,6 @@ DAYS = "2.1.01.01"  # RI, number of days stored as "2,60", target 3, lower is be
 PLAIN = "2.1.02.02"  # RI, number, target 350, stored 390
 LEGACY = "2.1.05.01"  # RI, project at 98,77% with no shortfall reason: the page would refuse it if edited
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def client_for(username: str) -> Client:
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
-    return client
-
-
-@pytest.fixture
-def period(demo_cycle) -> Period:
-    return Period.objects.get(cycle=demo_cycle, is_final=True)
 
 
 def excel_url(cycle, period: Period, card: str = "RI") -> str:
