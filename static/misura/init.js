@@ -1,0 +1,44 @@
+/* Misura page set-up, loaded by base.html after the Bootstrap Italia bundle (no inline scripts). */
+(function () {
+  "use strict";
+
+  /* Fonts: Bootstrap Italia 2 has no @font-face in its CSS. bootstrap.loadFonts() writes the rules,
+     taking the folder from window.__PUBLIC_PATH__ (its documented setting); the folder comes from the
+     data-fonts attribute of this script tag (STATIC_URL + vendor/bootstrap-italia/fonts). */
+  var script = document.currentScript;
+  window.__PUBLIC_PATH__ = script && script.getAttribute("data-fonts");
+  if (window.bootstrap && typeof window.bootstrap.loadFonts === "function") {
+    window.bootstrap.loadFonts(window.__PUBLIC_PATH__);
+  }
+
+  /* A table wider than the screen scrolls inside its .table-responsive box: keyboard users must be able
+     to reach that box to scroll it (WCAG 2.1.1), so it becomes a named, focusable region while it
+     overflows, and stops being one when it fits again. */
+  function labelFor(box) {
+    var caption = box.querySelector("caption");
+    return (caption && caption.textContent.trim()) || box.getAttribute("data-label") || "Tabella";
+  }
+  function markScrollable(root) {
+    var boxes = (root || document).querySelectorAll(".table-responsive");
+    Array.prototype.forEach.call(boxes, function (box) {
+      var overflows = box.scrollWidth > box.clientWidth + 1;
+      if (overflows && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", labelFor(box));
+        box.setAttribute("data-misura-scroll", "");
+      } else if (!overflows && box.hasAttribute("data-misura-scroll")) {
+        ["tabindex", "role", "aria-label", "data-misura-scroll"].forEach(function (a) { box.removeAttribute(a); });
+      }
+    });
+  }
+  var pending;
+  function later() { clearTimeout(pending); pending = setTimeout(function () { markScrollable(document); }, 150); }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { markScrollable(document); });
+  } else {
+    markScrollable(document);
+  }
+  window.addEventListener("resize", later);
+  document.addEventListener("htmx:afterSettle", later);
+})();
