@@ -55,7 +55,7 @@ class CycleBoard:
 def board(cycle: Cycle, user) -> CycleBoard:
     scope = scope_for(user, cycle.entity)
     periods = list(Period.objects.filter(cycle=cycle).order_by("reference_date"))
-    period = current_period(cycle) if periods else None
+    period = current_period(cycle, periods=periods) if periods else None
     result = CycleBoard(cycle, scope, period, periods)
     cards = list(visible_scorecards(cycle, scope).select_related("unit").order_by("position", "code"))
     if not cards or period is None:

@@ -64,9 +64,11 @@ def get_indicator_for_user(user, cycle: Cycle, code: str, scope: Scope | None = 
     return indicator
 
 
-def current_period(cycle: Cycle, code: str | None = None) -> Period | None:
-    """The period asked for, or the one being collected: the first unlocked (earliest deadline), else the final."""
-    periods = list(Period.objects.filter(cycle=cycle).order_by("reference_date"))
+def current_period(cycle: Cycle, code: str | None = None, periods: list[Period] | None = None) -> Period | None:
+    """The period asked for, or the one being collected: the first unlocked (earliest deadline), else the
+    final. `periods`: the cycle's periods by reference date, when the caller has them already."""
+    if periods is None:
+        periods = list(Period.objects.filter(cycle=cycle).order_by("reference_date"))
     if code:
         for period in periods:
             if period.code == code:

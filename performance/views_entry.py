@@ -41,7 +41,7 @@ class _Page:
         self.scorecard = scorecard = access.scorecard
         self.cycle = scorecard.cycle
         self.periods = list(Period.objects.filter(cycle=self.cycle).order_by("reference_date"))
-        self.period = current_period(self.cycle, period_code) if self.periods else None
+        self.period = current_period(self.cycle, period_code, self.periods) if self.periods else None
         self.submission = (Submission.objects.filter(scorecard=scorecard, period=self.period)
                            .select_related("submitted_by", "decided_by").first()) if self.period else None
         self.rules = RuleSet.from_dict(self.cycle.rules or {})
