@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -61,8 +62,8 @@ class WriteMixin:
                                                       acting_user=request.user)
         except services.EditConflict as exc:
             current = self.get_serializer(exc.current).data if exc.current else None
-            return Response({"detail": "Il valore è stato modificato da un'altra persona dopo la lettura: nulla è "
-                                       "stato salvato.", "current": current}, status=status.HTTP_409_CONFLICT)
+            return Response({"detail": _("Il valore è stato modificato da un'altra persona dopo la lettura: nulla "
+                                         "è stato salvato."), "current": current}, status=status.HTTP_409_CONFLICT)
         except services.EntryLocked as exc:
             raise PermissionDenied(exc.messages[0]) from exc
         except DjangoPermissionDenied as exc:

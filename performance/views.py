@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +16,7 @@ from . import services
 from .dashboard import board
 from .figures import indicator_figure
 from .forms import OverrideDecisionForm, OverrideRequestForm
-from .models import Assignment, Cycle, Indicator, Level, Measurement, Override, RollupResult, Scorecard
+from .models import Cycle, Indicator, Level, Override
 from .quality import findings_for
 from .selectors import get_cycle_for_user, get_indicator_for_user
 
