@@ -103,11 +103,21 @@ def check_period_open(period: Period) -> None:
 
 
 def entry_scorecards(indicator: Indicator, period: Period, scope: Scope) -> list[Scorecard]:
-    """The scorecards through which this user may change the indicator's value now (two queries)."""
+    """The scorecards through which this user may change the indicator's value now (two queries).
+
+    An indicator has one value whatever the scorecards it sits on: once any of them is submitted or
+    approved for the period, the value waits for that decision, through every scorecard."""
     cards = [a.scorecard for a in Assignment.objects.filter(indicator=indicator).select_related("scorecard")]
     states = dict(Submission.objects.filter(scorecard__in=cards, period=period).values_list("scorecard_id", "state"))
-    return [c for c in cards if scope.can_edit(c.unit_id, c.holder_id)
-            and states.get(c.pk, Submission.State.DRAFT) in (Submission.State.DRAFT, Submission.State.RETURNED)]
+    open_states = (Submission.State.DRAFT, Submission.State.RETURNED)
+    if any(state not in open_states for state in states.values()):
+        return []
+    return [c for c in cards if scope.can_edit(c.unit_id, c.holder_id)]
+
+
+def _waiting_scorecards(indicator: Indicator, period: Period) -> list[str]:
+    return list(Submission.objects.filter(scorecard__assignments__indicator=indicator, period=period).exclude(
+        state__in=(Submission.State.DRAFT, Submission.State.RETURNED)).values_list("scorecard__title", flat=True))
 
 
 def submit_measurement(indicator: Indicator, period: Period, data: EntryData, *, expected_version: int | None,
@@ -120,9 +130,10 @@ def submit_measurement(indicator: Indicator, period: Period, data: EntryData, *,
         raise ValidationError(_("L'indicatore non appartiene al ciclo del periodo."))
     check_period_open(period)
     if not entry_scorecards(indicator, period, scope):
-        if any(scope.can_edit(c.unit_id, c.holder_id) for c in indicator.scorecards.all()):
-            raise EntryLocked(_("La scheda è stata inviata per l'approvazione: i valori si possono cambiare solo "
-                                "se viene restituita."))
+        waiting = _waiting_scorecards(indicator, period)
+        if waiting and any(scope.can_edit(c.unit_id, c.holder_id) for c in indicator.scorecards.all()):
+            raise EntryLocked(_("Il valore è su una scheda inviata per l'approvazione o approvata (%(cards)s): "
+                                "si può cambiare solo se la scheda viene restituita.") % {"cards": ", ".join(waiting)})
         raise PermissionDenied
     try:
         fields = entry.clean(indicator.kind, data)

@@ -310,3 +310,18 @@ def test_each_response_carries_a_fresh_csrf_token_not_the_cached_placeholder(dem
     client.get(url)
     body = client.get(url).content.decode()
     assert "__misura_csrf_token__" not in body and 'name="csrfmiddlewaretoken" value="' in body
+
+
+def test_a_value_shared_with_a_submitted_scorecard_waits_for_its_decision(demo_cycle, period):
+    # 1.1.01.03 sits on ENTE and on PROM: once ENTE is submitted, PROM's head cannot change it.
+    shared = "1.1.01.03"
+    ente = Scorecard.objects.get(cycle=demo_cycle, code="ENTE")
+    Submission.objects.create(scorecard=ente, period=period, state=Submission.State.SUBMITTED)
+    seen = measurement(demo_cycle, shared, period)
+    indicator = Indicator.objects.get(cycle=demo_cycle, code=shared)
+    prefix = f"r{indicator.pk}-"
+    response = client_for("resp.promozione").post(
+        f"/cicli/{demo_cycle.pk}/schede/PROM/righe/{shared}/?periodo={period.code}",
+        {prefix + "version": seen.version, prefix + "value": "15"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422 and "Cruscotto strategico" in response.content.decode()
+    assert measurement(demo_cycle, shared, period).version == seen.version
