@@ -79,3 +79,15 @@ def period(demo_cycle):
     from performance.models import Period
 
     return Period.objects.get(cycle=demo_cycle, is_final=True)
+
+
+@pytest.fixture
+def as_user(client, db):
+    """as_user("resp.ri") → the test client logged in as that demo user."""
+    from django.contrib.auth import get_user_model
+
+    def login(username):
+        client.force_login(get_user_model().objects.get(username=username))
+        return client
+
+    return login

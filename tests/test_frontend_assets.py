@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 STATIC = Path(settings.BASE_DIR) / "static"
@@ -67,15 +66,6 @@ def parse(html: str) -> _Page:
     page = _Page()
     page.feed(html)
     return page
-
-
-@pytest.fixture
-def as_user(client, db):
-    def login(username):
-        client.force_login(get_user_model().objects.get(username=username))
-        return client
-
-    return login
 
 
 def _pages(client, as_user, demo_cycle):

@@ -8,31 +8,22 @@ ADMIN_PAGES = ["/admin/", "/admin/performance/indicator/?q=ISO", "/admin/perform
                "/admin/performance/strategicobjective/"]
 
 
-@pytest.fixture
-def login(client, db):
-    def as_user(username):
-        client.force_login(get_user_model().objects.get(username=username))
-        return client
-
-    return as_user
-
-
 @pytest.mark.parametrize("url", ADMIN_PAGES)
-def test_struttura_tecnica_works_in_the_admin(login, url):
-    assert login("struttura").get(url).status_code == 200
+def test_struttura_tecnica_works_in_the_admin(as_user, url):
+    assert as_user("struttura").get(url).status_code == 200
 
 
-def test_indicator_admin_page_opens_with_its_inlines(login, demo_cycle):
+def test_indicator_admin_page_opens_with_its_inlines(as_user, demo_cycle):
     from performance.models import Indicator
 
     indicator = Indicator.objects.get(cycle=demo_cycle, code="2.1.05.01")
-    response = login("struttura").get(f"/admin/performance/indicator/{indicator.pk}/change/")
+    response = as_user("struttura").get(f"/admin/performance/indicator/{indicator.pk}/change/")
     assert response.status_code == 200 and "98,77%" in response.content.decode()
 
 
 @pytest.mark.parametrize("username", ["resp.ri", "oiv", "dirigente"])
-def test_non_staff_roles_are_kept_out_of_the_admin(login, username):
-    response = login(username).get("/admin/performance/indicator/")
+def test_non_staff_roles_are_kept_out_of_the_admin(as_user, username):
+    response = as_user(username).get("/admin/performance/indicator/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
@@ -42,14 +33,14 @@ def test_anonymous_is_sent_to_login(client, demo_cycle):
         assert response.status_code == 302 and response["Location"].startswith("/accesso/")
 
 
-def test_service_head_sees_only_their_units_scorecards(login, demo_cycle):
-    client = login("resp.ri")
+def test_service_head_sees_only_their_units_scorecards(as_user, demo_cycle):
+    client = as_user("resp.ri")
     assert client.get(f"/cicli/{demo_cycle.pk}/schede/RI/").status_code == 200
     assert client.get(f"/cicli/{demo_cycle.pk}/schede/SPORT/").status_code == 404
 
 
-def test_dirigente_sees_the_scorecards_of_their_area_with_values(login, demo_cycle):
-    response = login("dirigente").get(f"/cicli/{demo_cycle.pk}/schede/SPORT/")
+def test_dirigente_sees_the_scorecards_of_their_area_with_values(as_user, demo_cycle):
+    response = as_user("dirigente").get(f"/cicli/{demo_cycle.pk}/schede/SPORT/")
     body = response.content.decode()
     assert response.status_code == 200
     assert "00/01/1900" in body and "Avvio e consolidamento della nuova gestione" in body

@@ -1,16 +1,6 @@
 import pytest
-from django.contrib.auth import get_user_model
 
 from performance.models import Indicator, Level, StrategicObjective
-
-
-@pytest.fixture
-def as_user(client, db):
-    def login(username):
-        client.force_login(get_user_model().objects.get(username=username))
-        return client
-
-    return login
 
 
 @pytest.mark.parametrize(("username", "status"), [("struttura", 200), ("segretario", 200), ("oiv", 200),
