@@ -141,14 +141,24 @@ def _subtree(children: dict[int | None, list[int]], root: int) -> set[int]:
 ACCESS_KEY = "misura:access-generation"
 
 
-def access_generation() -> str:
-    value = cache.get(ACCESS_KEY)
+def generation_of(key: str) -> str:
+    """The current value of a generation counter in the cache, created on first use."""
+    value = cache.get(key)
     if value is None:
         value = uuid.uuid4().hex
-        if not cache.add(ACCESS_KEY, value, timeout=None):
-            value = cache.get(ACCESS_KEY) or value
+        if not cache.add(key, value, timeout=None):
+            value = cache.get(key) or value
     return value
 
 
+def bump_generation(key: str) -> None:
+    """A new value for the counter once the current transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, timeout=None))
+
+
+def access_generation() -> str:
+    return generation_of(ACCESS_KEY)
+
+
 def bump_access() -> None:
-    transaction.on_commit(lambda: cache.set(ACCESS_KEY, uuid.uuid4().hex, timeout=None))
+    bump_generation(ACCESS_KEY)

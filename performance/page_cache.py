@@ -6,14 +6,12 @@ generation it was rendered from, so a change is never served stale and nothing n
 """
 from __future__ import annotations
 
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import transaction
 
-from organization.access import ACCESS_KEY, access_generation
+from organization.access import ACCESS_KEY, access_generation, bump_generation, generation_of
 
 TIMEOUT = 600
 
@@ -23,17 +21,12 @@ def _key(cycle_id: int) -> str:
 
 
 def generation(cycle_id: int) -> str:
-    value = cache.get(_key(cycle_id))
-    if value is None:
-        value = uuid.uuid4().hex
-        if not cache.add(_key(cycle_id), value, timeout=None):
-            value = cache.get(_key(cycle_id)) or value
-    return value
+    return generation_of(_key(cycle_id))
 
 
 def bump(cycle_id: int) -> None:
     """A new generation once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: cache.set(_key(cycle_id), uuid.uuid4().hex, timeout=None))
+    bump_generation(_key(cycle_id))
 
 
 def get(key: str):
