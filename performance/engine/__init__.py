@@ -24,7 +24,7 @@ from .indicator import (
     compute_indicator,
     printed_flags,
 )
-from .inputs import input_from_row, make_input
+from .inputs import input_from_row
 from .rollup import (
     Aggregate,
     AssignmentRef,
@@ -45,7 +45,7 @@ __all__ = [
     "Aggregate", "AssignmentRef", "Finding", "IndicatorInput", "IndicatorRef", "IndicatorResult",
     "OperationalRef", "PerspectiveRef", "PlanInput", "RollupResult", "RuleSet", "RuleSetError",
     "ScorecardRef", "StrategicRef",
-    "aggregate", "apply_bands", "check_plan", "compute_indicator", "explain_indicator", "flag_message", "input_from_row", "make_input",
+    "aggregate", "apply_bands", "check_plan", "compute_indicator", "explain_indicator", "flag_message", "input_from_row",
     "inconsistent_across_scorecards", "indicator_findings", "normalise_name", "percent_scale",
     "printed_flags", "rollup", "weights_not_100",
 ]

@@ -1,4 +1,4 @@
-"""Fast constructors of IndicatorInput for bulk callers (the recompute wiring)."""
+"""A fast constructor of IndicatorInput for bulk callers (the recompute wiring)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -6,11 +6,6 @@ from collections.abc import Sequence
 from .indicator import IndicatorInput
 
 _new = tuple.__new__
-
-
-def make_input(*values) -> IndicatorInput:
-    """Positional, in the order of the fields; every field must be given."""
-    return _new(IndicatorInput, values)
 
 
 def input_from_row(values: Sequence) -> IndicatorInput:

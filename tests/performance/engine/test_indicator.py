@@ -356,11 +356,10 @@ def test_explain_lists_the_steps_that_changed_the_figure():
 
 
 def test_fast_input_constructor_builds_the_same_input():
-    from performance.engine import IndicatorInput, input_from_row, make_input
+    from performance.engine import IndicatorInput, input_from_row
 
     full = IndicatorInput(kind="number", direction="lower", target_raw="30", target_number=30, value_raw="-25",
                           value_number=-25, nv_reason="", has_value=True, shortfall_reason="x")
     values = [getattr(full, name) for name in IndicatorInput._fields]
-    assert make_input(*values) == full
     assert input_from_row(values) == full
     assert input_from_row(values).shortfall_reason == "x"
