@@ -165,7 +165,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "config.cache.ReusingRedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from Redis, kept in the database too so a Redis restart logs nobody out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
@@ -206,6 +206,7 @@ def parse_site_url(raw: str) -> str:
 REMINDER_DAYS = parse_reminder_days(env.str("REMINDER_DAYS", default="7,3,1"))
 SITE_URL = parse_site_url(env.str("SITE_URL", default="http://127.0.0.1:8000"))
 
+AUTHENTICATION_BACKENDS = ["organization.backends.MisuraBackend"]  # ModelBackend, cheaper get_user
 LOGIN_URL = "login"  # /accesso/
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
