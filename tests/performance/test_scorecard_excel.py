@@ -271,6 +271,31 @@ def test_a_small_file_that_unpacks_to_a_huge_one_is_refused(demo_cycle, period, 
     assert stored(demo_cycle, NUMBER, period).raw_value == "5"
 
 
+def test_a_workbook_declaring_xml_entities_is_refused(demo_cycle, period):
+    """Entity declarations are how XML bombs work; openpyxl refuses them through defusedxml."""
+    client = client_for("resp.ri")
+    wb = download(client, demo_cycle, period)
+    row = fill(wb, NUMBER, valore="&six;")
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    patched, patched_parts = io.BytesIO(), 0
+    with zipfile.ZipFile(patched, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            content = source.read(info)
+            if b"&amp;six;" in content:  # the shared strings part, where fill()'s text went
+                head, _sep, body = content.decode().rpartition("?>")
+                # The entity stands for "6": expanded, the upload would store 6.
+                body = body.replace("&amp;six;", "&six;")
+                content = (head + _sep + '<!DOCTYPE x [<!ENTITY six "6">]>' + body).encode()
+                patched_parts += 1
+            archive.writestr(info, content)
+    assert row and patched_parts == 1
+    response = upload(client, demo_cycle, period, patched.getvalue())
+    assert response.status_code == 422 and "non è una cartella di lavoro Excel" in response.content.decode()
+    assert stored(demo_cycle, NUMBER, period).raw_value == "5"
+
+
 def test_a_file_of_another_scorecard_is_refused(demo_cycle, period):
     client = client_for("struttura")
     wb = download(client, demo_cycle, period, "RI")
