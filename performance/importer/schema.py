@@ -185,14 +185,19 @@ SPECS = {spec.name: spec for spec in SHEETS}
 Record = dict[str, object]
 
 
-def parse_sheets(sheets: dict[str, Sheet]) -> tuple[dict[str, list[tuple[int, Record]]], list[ImportIssue]]:
-    """Convert every cell; returns records per sheet (with their row number) and every issue found."""
+def parse_sheets(sheets: dict[str, Sheet], specs: tuple[SheetSpec, ...] = SHEETS,
+                 ) -> tuple[dict[str, list[tuple[int, Record]]], list[ImportIssue]]:
+    """Convert every cell; returns records per sheet (with their row number) and every issue found.
+
+    ``specs`` are the sheets the workbook may hold (the plan's by default; the context workbook has its own).
+    """
     issues: list[ImportIssue] = []
-    records: dict[str, list[tuple[int, Record]]] = {name: [] for name in SPECS}
+    names = [spec.name for spec in specs]
+    records: dict[str, list[tuple[int, Record]]] = {name: [] for name in names}
     for name in sheets:
-        if name not in SPECS:
-            issues.append(ImportIssue(name, None, "", _("foglio sconosciuto; i fogli ammessi sono: %(names)s") % {"names": ", ".join(SPECS)}))
-    for spec in SHEETS:
+        if name not in names:
+            issues.append(ImportIssue(name, None, "", _("foglio sconosciuto; i fogli ammessi sono: %(names)s") % {"names": ", ".join(names)}))
+    for spec in specs:
         sheet = sheets.get(spec.name)
         if sheet is None:
             if spec.required:

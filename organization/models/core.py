@@ -134,6 +134,6 @@ class Membership(models.Model):
 
 
 def _bump_access() -> None:
-    from .access import bump_access  # access.py imports these models
+    from ..access import bump_access  # access.py imports these models
 
     bump_access()
