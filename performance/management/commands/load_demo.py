@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from budget.importer import import_context
 from organization.models import Entity, Membership, OrgUnit, Role
 
 from ...importer import ImportFailed, import_plan
@@ -29,7 +30,7 @@ DEMO_USERS = [
     ("resp.promozione", "Paolo", "Cortesi", Role.SERVICE_HEAD, "PROM", False),
     ("oiv", "Anna", "Valsecchi", Role.OIV, None, False),
 ]
-STAFF_APPS = ("organization", "performance")
+STAFF_APPS = ("organization", "performance", "budget")
 
 
 class Command(BaseCommand):
@@ -51,6 +52,11 @@ class Command(BaseCommand):
         except ImportFailed as exc:
             raise CommandError("Il piano demo non è valido:\n" + str(exc)) from exc
         cycle = report.cycle
+        try:
+            # After the plan: the context's conto economico may name the plan's azienda speciale.
+            context = import_context(DEMO_DIR / "contesto", year=DEMO_YEAR, entity=entity)
+        except ImportFailed as exc:
+            raise CommandError("Il contesto demo non è valido:\n" + str(exc)) from exc
         Cycle.objects.filter(pk=cycle.pk).update(
             state=Cycle.State.REPORTING,
             piao_reference="PIAO 2023-2025, approvato con delibera di Giunta n. 3/2023",
@@ -63,6 +69,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Demo caricata: {entity.name}, ciclo {DEMO_YEAR} – "
             + ", ".join(f"{sheet} {n}" for sheet, n in totals.items())
+            + "; contesto: " + ", ".join(f"{sheet} {n}" for sheet, n in context.counts.items())
         ))
 
     def _users(self, entity: Entity, cycle: Cycle, password: str) -> None:
