@@ -36,3 +36,61 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__first_name", "user__last_name", "unit__name")
     list_select_related = ("user", "unit", "entity")
     autocomplete_fields = ("user", "unit")
+
+
+# Chapter 1 and gender-report figures: single-row corrections; whole years go through the context workbook.
+from .models import (  # noqa: E402  (kept next to their admin classes)
+    Absence, ContextRow, ContextTable, Organ, ParentalLeave, StaffBreakdown, StaffCount, StaffPlan, StaffYear,
+)
+
+
+class YearFigureAdmin(admin.ModelAdmin):
+    list_filter = ("entity", "year")
+
+
+@admin.register(Organ)
+class OrganAdmin(YearFigureAdmin):
+    list_display = ("name", "kind", "year", "entity")
+
+
+@admin.register(StaffPlan)
+class StaffPlanAdmin(YearFigureAdmin):
+    list_display = ("category", "planned_posts", "year", "entity")
+
+
+@admin.register(StaffCount)
+class StaffCountAdmin(YearFigureAdmin):
+    list_display = ("category", "gender", "contract", "part_time_percent", "headcount", "year", "entity")
+    list_filter = ("entity", "year", "gender", "contract")
+
+
+@admin.register(StaffYear)
+class StaffYearAdmin(YearFigureAdmin):
+    list_display = ("year", "declared_fte", "entity")
+
+
+@admin.register(StaffBreakdown)
+class StaffBreakdownAdmin(YearFigureAdmin):
+    list_display = ("dimension", "bucket", "gender", "headcount", "year", "entity")
+
+
+@admin.register(Absence)
+class AbsenceAdmin(YearFigureAdmin):
+    list_display = ("cause", "days", "year", "entity")
+
+
+@admin.register(ParentalLeave)
+class ParentalLeaveAdmin(YearFigureAdmin):
+    list_display = ("gender", "pay", "days", "year", "entity")
+
+
+class ContextRowInline(admin.TabularInline):
+    model = ContextRow
+    fields = ("position", "label", "style", "values")
+    extra = 0
+
+
+@admin.register(ContextTable)
+class ContextTableAdmin(YearFigureAdmin):
+    list_display = ("title", "code", "year", "entity")
+    inlines = [ContextRowInline]

@@ -26,6 +26,7 @@ EVERYONE = row(302, 200, 200, 200, 200, 200, 200, 200)
 API_READ = row(401, 200, 200, 200, 200, 200, 200, 200)
 RI_ONLY_READ = row(302, 200, 404, 200, 200, 200, 200, 200)
 RI_ONLY_API = row(401, 200, 404, 200, 200, 200, 200, 200)
+CONTEXT_READ = row(302, 403, 403, 200, 200, 200, 200, 200)  # chapter 1's data: not for service heads
 
 # (method, url with {placeholders}, data, expected by role)
 MATRIX = [
@@ -48,6 +49,14 @@ MATRIX = [
     ("post", "/cicli/{cycle}/periodi/{period}/blocco/", {"azione": "blocca"},
      row(302, 403, 403, 403, 302, 302, 403, 302)),
     ("get", "/cicli/{cycle}/qualita/", None, row(302, 403, 403, 403, 200, 200, 200, 200)),
+    ("get", "/cicli/{cycle}/contesto/", None, CONTEXT_READ),
+    ("get", "/cicli/{cycle}/contesto/risorse-economiche/", None, CONTEXT_READ),
+    ("get", "/cicli/{cycle}/contesto/personale/", None, CONTEXT_READ),
+    ("get", "/cicli/{cycle}/contesto/quadro-economico/", None, CONTEXT_READ),
+    ("get", "/cicli/{cycle}/contesto/organi/", None, CONTEXT_READ),
+    ("get", "/cicli/{cycle}/contesto/file/", None, CONTEXT_READ),
+    # Only the struttura tecnica (and the admin) replace the data; an empty upload is refused with 422.
+    ("post", "/cicli/{cycle}/contesto/file/", {}, row(302, 403, 403, 403, 403, 422, 403, 422)),
     ("get", "/accesso/", None, row(200, 302, 302, 302, 302, 302, 302, 302)),
     ("post", "/uscita/", {}, row(302, 302, 302, 302, 302, 302, 302, 302)),
     ("get", "/password/", None, EVERYONE),

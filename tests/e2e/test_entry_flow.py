@@ -93,6 +93,9 @@ def test_oiv_sees_values_read_only(page: Page, server, login):
     ("anonymous", "/accesso/"), ("resp.ri", "/"), ("resp.ri", "/cicli/{cycle}/schede/RI/"),
     ("struttura", "/cicli/{cycle}/qualita/"), ("struttura", "/cicli/{cycle}/indicatori/1.5.03.04/"),
     ("struttura", "/cicli/{cycle}/indicatori/1.5.03.04/storico/"), ("struttura", "/password/"),
+    ("struttura", "/cicli/{cycle}/contesto/"), ("struttura", "/cicli/{cycle}/contesto/risorse-economiche/"),
+    ("struttura", "/cicli/{cycle}/contesto/personale/"), ("struttura", "/cicli/{cycle}/contesto/quadro-economico/"),
+    ("struttura", "/cicli/{cycle}/contesto/organi/"),
 ])
 def test_main_pages_have_no_serious_accessibility_violations(page: Page, server, login, username, path):
     if username != "anonymous":
