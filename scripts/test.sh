@@ -21,8 +21,11 @@ command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 # WeasyPrint's system libraries and the fonts the reports embed.
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0)
 fc-list 2>/dev/null | grep -qi dejavu || need_apt+=(fonts-dejavu-core)
-# Browser tests drive Debian's chromium (Playwright with executable_path: no browser download).
-[ "$MODE" = "bench" ] || command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-liberation)
+# Browser tests drive Debian's chromium (Playwright with executable_path: no browser download); the
+# Relazione benchmark prints the same HTML with it as its baseline.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-liberation)
+# pdftotext / pdftoppm / pdffonts read the rendered Relazione back in the tests.
+command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)
 # The page benchmark drives gunicorn with wrk (HTTP load generator, Lua-scriptable report).
 [ "$MODE" != "bench" ] || command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 if [ ${#need_apt[@]} -gt 0 ]; then
