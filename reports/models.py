@@ -3,11 +3,15 @@ Markdown narrative) and its rendered editions."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from performance.models import Cycle
+
+#: Cycle states in which the Relazione is frozen (the same as Cycle.is_frozen).
+FROZEN_STATES = (Cycle.State.UNDER_VALIDATION, Cycle.State.VALIDATED, Cycle.State.PUBLISHED)
 
 
 class Layout(models.TextChoices):
@@ -61,6 +65,20 @@ class ReportSection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}".strip()
+
+    def check_writable(self) -> None:
+        """No section changes once its cycle is frozen for validation, whatever path writes it. The state is
+        read from the database: a cycle object held since before the freeze must not let a write through."""
+        if Cycle.objects.filter(pk=self.cycle_id, state__in=FROZEN_STATES).exists():
+            raise ValidationError(_("Il ciclo è in validazione o chiuso: la Relazione non si può più modificare."))
+
+    def save(self, *args, **kwargs) -> None:
+        self.check_writable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.check_writable()
+        return super().delete(*args, **kwargs)
 
 
 class ReportEdition(models.Model):

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from budget.importer import import_context
 from organization.models import Entity, Membership, OrgUnit, Role
+from reports.demo import load_demo_narratives
 
 from ...importer import ImportFailed, import_plan
 from ...models import Cycle, Scorecard
@@ -57,6 +58,8 @@ class Command(BaseCommand):
             context = import_context(DEMO_DIR / "contesto", year=DEMO_YEAR, entity=entity)
         except ImportFailed as exc:
             raise CommandError("Il contesto demo non è valido:\n" + str(exc)) from exc
+        # The Relazione's sections (both layouts) with the seed's prose where no one has written yet.
+        load_demo_narratives(cycle)
         Cycle.objects.filter(pk=cycle.pk).update(
             state=Cycle.State.REPORTING,
             piao_reference="PIAO 2023-2025, approvato con delibera di Giunta n. 3/2023",

@@ -1,0 +1,171 @@
+"""The Relazione's sections follow the seed's INDICE and the cycle's plan, and keep what users wrote."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from performance.models import Cycle, Scorecard, StrategicObjective
+from reports.demo import NARRATIVES_DIR, demo_narratives, load_demo_narratives
+from reports.models import ReportSection
+from reports.structure import default_sections, ensure_sections
+
+SEED = Path("/work/shared/seed/relazione-performance-2023-cciaa-bergamo.md")
+
+SEED_ORDER = [
+    "premessa", "contesto", "contesto-quadro-economico", "contesto-normativo", "amministrazione",
+    "struttura-organizzativa", "risorse-umane", "risorse-economiche", "indici-e-margini", "azienda-speciale",
+    "performance-organizzativa", "mappa-strategica", "obiettivi-strategici",
+    "so-1-1", "so-1-2", "so-1-3", "so-1-4", "so-1-5", "so-1-6", "so-2-1", "so-2-2", "so-2-3", "so-3-1", "so-3-2",
+    "so-4-1", "obiettivi-comuni", "obiettivi-operativi",
+    "unita-ag", "unita-prom", "unita-com", "unita-ri", "unita-sport", "unita-reg", "unita-rs", "unita-rf",
+    "unita-ru", "unita-bgs", "bilancio-di-genere", "obiettivi-individuali", "individuale-sg", "individuale-dir",
+    "processo", "metodo",
+]
+
+
+def _indice() -> list[str]:
+    """The seed's INDICE entries (title without the dots and page number), in order."""
+    text = SEED.read_text(encoding="utf-8")
+    block = text.split("## INDICE", 1)[1].split("## PREMESSA", 1)[0]
+    entries = []
+    for line in block.splitlines():
+        line = re.sub(r"</?b>", "", line).strip()
+        if line:
+            entries.append(re.sub(r"\s*\.{3,}.*$", "", line).strip())
+    return entries
+
+
+def test_seed_layout_follows_the_indice(demo_cycle):
+    specs = default_sections(demo_cycle, "seed")
+    assert [s.key for s in specs] == SEED_ORDER
+
+    def printed(spec) -> set[str]:  # chapters are "1. TITLE" in the INDICE, sub-sections "2.1 TITLE"
+        return {spec.title, f"{spec.number} {spec.title}", f"{spec.number}. {spec.title}"}
+
+    indice = _indice()
+    assert len(indice) == 30
+    # Every INDICE entry is a section with that number and title, in the same order.
+    positions = [next((k for k, s in enumerate(specs) if entry in printed(s)), None) for entry in indice]
+    assert [e for e, p in zip(indice, positions) if p is None] == []
+    assert positions == sorted(positions)
+
+
+def test_all_strategic_objectives_and_scorecards_are_sections(demo_cycle):
+    specs = {s.key: s for s in default_sections(demo_cycle, "seed")}
+    objectives = StrategicObjective.objects.filter(cycle=demo_cycle)
+    assert objectives.count() == 12
+    for so in objectives:
+        spec = specs[f"so-{so.code.replace('.', '-')}"]
+        assert (spec.number, spec.title, spec.level, spec.ref) == (so.code, so.title, 3, so.code)
+    assert specs["so-2-1"].title == "Efficientare i processi e l'organizzazione"
+    units = Scorecard.objects.filter(cycle=demo_cycle, kind="unit").order_by("position")
+    unit_specs = [s for s in specs.values() if s.kind == ReportSection.Kind.UNIT_SCORECARD]
+    assert [s.ref for s in unit_specs] == [c.code for c in units]
+    assert specs["unita-ag"].title == "AFFARI GENERALI"
+    assert specs["unita-bgs"].title == "AZIENDA SPECIALE"
+    people = [s for s in specs.values() if s.kind == ReportSection.Kind.INDIVIDUAL_SCORECARD]
+    assert [(s.title, s.level) for s in people] == [("CRUSCOTTO DEL SEGRETARIO GENERALE", 2),
+                                                    ("CRUSCOTTO DEL DIRIGENTE", 2)]
+
+
+def test_dfp_layout_starts_with_the_summary_and_shares_keys(demo_cycle):
+    seed = {s.key for s in default_sections(demo_cycle, "seed")}
+    dfp = default_sections(demo_cycle, "dfp")
+    assert [s.key for s in dfp][:3] == ["premessa", "sintesi", "contesto"]
+    numbers = {s.key: s.number for s in dfp}
+    assert (numbers["sintesi"], numbers["contesto"], numbers["performance-organizzativa"],
+            numbers["obiettivi-individuali"], numbers["processo"]) == ("1", "2", "3", "4", "5")
+    assert {s.key for s in dfp} - seed == {"sintesi"}
+    assert dfp[-1].key == "metodo"
+
+
+def test_ensure_sections_is_idempotent_and_keeps_edited_text(demo_cycle, django_assert_max_num_queries):
+    sections = ensure_sections(demo_cycle, "seed")
+    assert [s.key for s in sections] == SEED_ORDER
+    premessa = ReportSection.objects.get(cycle=demo_cycle, layout="seed", key="premessa")
+    premessa.narrative = "Testo riscritto dall'ufficio."
+    premessa.title = "Titolo cambiato a mano"
+    premessa.save()
+    history = ReportSection.history.count()
+    ensure_sections(demo_cycle, "seed")  # puts the title back, keeps the text
+    premessa.refresh_from_db()
+    assert (premessa.title, premessa.narrative) == ("PREMESSA", "Testo riscritto dall'ufficio.")
+    with django_assert_max_num_queries(3):  # nothing to change: reads only
+        again = ensure_sections(demo_cycle, "seed")
+    assert [s.pk for s in again] == [s.pk for s in sections]
+    assert ReportSection.history.count() == history + 1  # only the title fix was written
+
+
+def test_ensure_sections_follows_the_plan(demo_cycle):
+    ensure_sections(demo_cycle, "seed")
+    StrategicObjective.objects.filter(cycle=demo_cycle, code="4.1").update(title="Nuovo titolo")
+    Scorecard.objects.filter(cycle=demo_cycle, code="BGS").update(kind="strategic")  # no longer a unit card
+    keys = [s.key for s in ensure_sections(demo_cycle, "seed")]
+    assert "unita-bgs" not in keys
+    assert not ReportSection.objects.filter(cycle=demo_cycle, layout="seed", key="unita-bgs").exists()
+    assert ReportSection.objects.get(cycle=demo_cycle, layout="seed", key="so-4-1").title == "Nuovo titolo"
+    positions = list(ReportSection.objects.filter(cycle=demo_cycle, layout="seed").values_list("position", flat=True))
+    assert positions == list(range(1, len(keys) + 1))
+
+
+def test_frozen_cycle_refuses_changes(demo_cycle):
+    section = ReportSection.objects.get(cycle=demo_cycle, layout="seed", key="premessa")
+    Cycle.objects.filter(pk=demo_cycle.pk).update(state=Cycle.State.VALIDATED)
+    section.narrative = "Modifica tardiva"
+    with pytest.raises(ValidationError, match="non si può più modificare"):
+        section.save()
+    with pytest.raises(ValidationError):
+        section.delete()
+    # Structure is still readable (and not written) for the render of a validated cycle.
+    demo_cycle.refresh_from_db()
+    StrategicObjective.objects.filter(cycle=demo_cycle, code="4.1").update(title="Cambiato dopo")
+    sections = ensure_sections(demo_cycle, "seed")
+    assert len(sections) == len(SEED_ORDER)
+    assert ReportSection.objects.get(cycle=demo_cycle, layout="seed", key="so-4-1").title != "Cambiato dopo"
+
+
+def test_demo_narratives_are_loaded_in_both_layouts(demo_cycle):
+    for layout in ("seed", "dfp"):
+        sections = {s.key: s for s in ReportSection.objects.filter(cycle=demo_cycle, layout=layout)}
+        assert sections["premessa"].narrative.startswith("Il decreto legislativo n. 150/2009")
+        assert sections["processo"].narrative.startswith("L'Ente ha proseguito nella gestione del ciclo")
+        assert "| FASI | Tempi | Descrizione |" in sections["processo"].narrative
+        economy = sections["contesto-quadro-economico"].narrative
+        assert "Grafic" not in economy and "Tabella 1" not in economy and "\t" not in economy
+        assert "91.431 sedi di imprese registrate" in economy
+        assert sections["so-1-1"].narrative == ""  # the objective's own narrative is shown instead
+    files = demo_narratives()
+    assert "README" not in files and len(files) == 15
+
+
+def test_load_demo_narratives_keeps_edits(demo_cycle):
+    section = ReportSection.objects.get(cycle=demo_cycle, layout="seed", key="premessa")
+    section.narrative = "Scritto da noi."
+    section.save()
+    empty = ReportSection.objects.get(cycle=demo_cycle, layout="seed", key="mappa-strategica")
+    empty.narrative = ""
+    empty.save()
+    assert load_demo_narratives(demo_cycle) == 1
+    section.refresh_from_db()
+    empty.refresh_from_db()
+    assert section.narrative == "Scritto da noi."
+    assert empty.narrative.startswith("La mappa strategica fornisce")
+    assert load_demo_narratives(demo_cycle) == 0
+
+
+def test_generated_files_match_the_seed():
+    """The committed files are what the script produces from the seed (nobody edited them by hand)."""
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "tools" / "build_demo_narratives.py"
+    sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location("build_demo_narratives", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    built = module.build(SEED)
+    assert {k: v.strip() for k, v in built.items()} == demo_narratives(NARRATIVES_DIR)
