@@ -13,6 +13,7 @@ admin.site.login_form = LockoutAdminAuthenticationForm
 urlpatterns = [
     path("", include("performance.web_urls")),
     path("", include("budget.urls")),
+    path("", include("reports.urls")),
     path("salute/", health, name="health"),
     path("accesso/", auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm,
                                                     redirect_authenticated_user=True), name="login"),

@@ -57,6 +57,18 @@ MATRIX = [
     ("get", "/cicli/{cycle}/contesto/file/", None, CONTEXT_READ),
     # Only the struttura tecnica (and the admin) replace the data; an empty upload is refused with 422.
     ("post", "/cicli/{cycle}/contesto/file/", {}, row(302, 403, 403, 403, 403, 422, 403, 422)),
+    # Relazione texts: struttura/SG/admin edit (an empty form keeps the text and redirects), dirigenti and OIV
+    # read, service heads are refused (unless named responsible of a section, see tests/reports).
+    ("get", "/cicli/{cycle}/relazione/", None, CONTEXT_READ),
+    ("get", "/cicli/{cycle}/relazione/sezioni/premessa/", None, CONTEXT_READ),
+    ("post", "/cicli/{cycle}/relazione/sezioni/premessa/", {}, row(302, 403, 403, 403, 302, 302, 403, 302)),
+    ("post", "/cicli/{cycle}/relazione/anteprima/", {"narrative": "**x**"}, row(302, 403, 403, 403, 200, 200, 403, 200)),
+    # Relazione editions: dirigenti and OIV read and download, struttura/SG/admin also request; no edition
+    # exists in this fixture, so the file and status URLs answer 404 to those who may see them.
+    ("get", "/cicli/{cycle}/relazione/edizioni/", None, CONTEXT_READ),
+    ("post", "/cicli/{cycle}/relazione/edizioni/", {"variant": "draft"}, row(302, 403, 403, 403, 302, 302, 403, 302)),
+    ("get", "/cicli/{cycle}/relazione/edizioni/1/stato/", None, row(302, 403, 403, 404, 404, 404, 404, 404)),
+    ("get", "/cicli/{cycle}/relazione/edizioni/1/file/", None, row(302, 403, 403, 404, 404, 404, 404, 404)),
     ("get", "/accesso/", None, row(200, 302, 302, 302, 302, 302, 302, 302)),
     ("post", "/uscita/", {}, row(302, 302, 302, 302, 302, 302, 302, 302)),
     ("get", "/password/", None, EVERYONE),

@@ -15,6 +15,7 @@ from pathlib import Path
 import django
 
 from tests.bench.page_load import bench_scorecard_page_32c
+from tests.bench.relazione import bench_relazione_cold, bench_relazione_warm
 
 
 def setup() -> None:
@@ -172,7 +173,8 @@ def bench_recompute_100k() -> dict:
 
 
 BENCHMARKS = {"import_10k": bench_import_10k, "recompute_100k": bench_recompute_100k,
-              "scorecard_page_32c": bench_scorecard_page_32c}
+              "scorecard_page_32c": bench_scorecard_page_32c, "relazione_cold": bench_relazione_cold,
+              "relazione_warm": bench_relazione_warm}
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,261 @@
+"""The draft's fast path: the Relazione laid out in small pieces, in parallel, cached, merged.
+
+Cover, table of contents and each section (or a few consecutive small ones) are separate WeasyPrint
+documents ("chunks"), each keyed by sha256(html, css, variant, renderer version) in a disk cache. Only
+the chunks whose HTML changed are laid out again, in the process pool, largest first. Page numbers,
+running headers and the table of contents' page numbers are derived afterwards from the chunks' page
+counts and stamped on the merged PDF, so no chunk depends on its page offset.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Protocol
+
+from django.utils.translation import gettext as _
+
+from . import assemble, stamp
+from .jobs import RENDERER_VERSION, Job, Rendered, read_cached, sha256
+from .pool import run_jobs
+
+#: Consecutive sections are grouped up to this much HTML: tiny documents cost more in overhead than in layout.
+GROUP_CHARS = 6000
+#: The table of contents is first laid out with this page number everywhere: as wide as any real one.
+PLACEHOLDER_PAGE = 999
+MAX_TOC_PASSES = 3
+
+Progress = Callable[[int, int, str], None]
+
+
+class SectionLike(Protocol):
+    key: str
+    number: str
+    title: str
+    level: int
+    kind: str
+    html: str
+
+
+@dataclass
+class DraftSource:
+    """Everything the draft is made of, already rendered to HTML (no database access from here on)."""
+
+    sections: Sequence[SectionLike]
+    css: str
+    cover_html: str
+    toc_html: Callable[[list[tuple[str, str, int, int | None]]], str]
+    info: assemble.DocumentInfo
+    cache_dir: Path
+    base_url: str
+    variant: str = "draft"
+    stamp_css: str = ""  # @font-face rules for the stamps
+
+
+@dataclass
+class RenderResult:
+    pdf: bytes
+    page_count: int
+    content_hash: str
+    seconds: float
+    stats: dict = field(default_factory=dict)
+
+
+@dataclass
+class Chunk:
+    key: str
+    label: str
+    html: str
+    css: str
+    sections: list[SectionLike] = field(default_factory=list)
+    stamps: bool = False  # an overlay of headers and footers: keeps its CSS margin boxes
+
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        return tuple(anchor_id(s.key) for s in self.sections)
+
+
+def anchor_id(key: str) -> str:
+    return f"relazione-{key}"
+
+
+def heading(section: SectionLike) -> str:
+    return f"{section.number} {section.title}".strip()
+
+
+def document(body: str, title: str) -> str:
+    """A chunk as a document of its own; a fragment that is already a whole document is kept as is."""
+    if "<html" in body[:500].lower():
+        return body
+    return (f'<!doctype html><html lang="it"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+            f'<body class="relazione-chunk">{body}</body></html>')
+
+
+def group_sections(sections: Sequence[SectionLike]) -> list[list[SectionLike]]:
+    """Consecutive sections in groups of at most GROUP_CHARS of HTML; a chapter (level 1) always opens one."""
+    groups: list[list[SectionLike]] = []
+    size = 0
+    for section in sections:
+        if not groups or section.level == 1 or size + len(section.html) > GROUP_CHARS:
+            groups.append([])
+            size = 0
+        groups[-1].append(section)
+        size += len(section.html)
+    return groups
+
+
+class DraftRenderer:
+    def __init__(self, source: DraftSource, progress: Progress | None = None):
+        self.source = source
+        self.progress = progress or (lambda done, total, label: None)
+        self.css_hash = sha256(source.css)
+        self.results: dict[str, Rendered] = {}
+        self.rendered: list[str] = []  # labels of the chunks laid out (not from the cache)
+        self.cached: list[str] = []
+        self.timings: dict[str, float] = {}
+
+    # -- chunks --------------------------------------------------------------------------------------
+    def chunk(self, label: str, body: str, sections: list[SectionLike] | None = None, *, css: str | None = None,
+              stamps: bool = False) -> Chunk:
+        html = document(body, label)
+        css = self.source.css if css is None else css
+        css_hash = self.css_hash if css is self.source.css else sha256(css)
+        key = sha256(RENDERER_VERSION, self.source.variant, css_hash, "stamps" if stamps else "body", html)
+        return Chunk(key=key, label=label, html=html, css=css, sections=sections or [], stamps=stamps)
+
+    def job(self, chunk: Chunk) -> Job:
+        return Job(key=chunk.key, label=chunk.label, html=chunk.html, css=chunk.css, base_url=self.source.base_url,
+                   cache_dir=str(self.source.cache_dir), anchors=chunk.anchors, stamp_margin_boxes=chunk.stamps)
+
+    def section_chunks(self) -> list[Chunk]:
+        chunks = []
+        for group in group_sections(self.source.sections):
+            body = "".join(f'<div class="relazione-section" id="{anchor_id(s.key)}">{s.html}</div>' for s in group)
+            chunks.append(self.chunk(heading(group[0]), body, group))
+        return chunks
+
+    def toc_entries(self, pages: dict[str, int] | None) -> list[tuple[str, str, int, int | None]]:
+        return [(s.number, s.title, s.level, pages[s.key] + 1 if pages is not None else PLACEHOLDER_PAGE)
+                for s in self.source.sections]
+
+    def render(self, chunks: list[Chunk], counter: list[int] | None = None, total: int = 0) -> None:
+        """Fill self.results for ``chunks``: from the cache, else laid out in the pool."""
+        missing = []
+        for chunk in chunks:
+            if chunk.key in self.results:
+                continue
+            cached = read_cached(self.source.cache_dir, chunk.key)
+            if cached is None:
+                missing.append(self.job(chunk))
+                continue
+            self.results[chunk.key] = cached
+            self.cached.append(chunk.label)
+            if counter is not None:
+                counter[0] += 1
+                self.progress(counter[0], total, chunk.label)
+
+        def done(job: Job, result: Rendered) -> None:
+            self.results[job.key] = result
+            self.rendered.append(job.label)
+            if counter is not None:
+                counter[0] += 1
+                self.progress(counter[0], total, job.label)
+
+        run_jobs(missing, done, warm_css=[self.source.css])
+
+    # -- the whole document --------------------------------------------------------------------------
+    def run(self) -> RenderResult:
+        start = time.perf_counter()
+        source = self.source
+        cover = self.chunk(_("Copertina"), source.cover_html)
+        toc_title = _("Indice")
+        placeholder_toc = self.chunk(toc_title, source.toc_html(self.toc_entries(None)))
+        body_chunks = self.section_chunks()
+        chunks = [cover, placeholder_toc, *body_chunks]
+        total = len(chunks) + 1
+        content_hash = sha256(*(c.key for c in chunks))
+        counter = [0]
+        self.render(chunks, counter, total)
+        self.timings["chunks"] = time.perf_counter() - start
+
+        toc_pages = self.results[placeholder_toc.key].page_count
+        for _attempt in range(MAX_TOC_PASSES):
+            step = time.perf_counter()
+            layout = self.layout(cover, toc_pages, body_chunks)
+            toc = self.chunk(toc_title, source.toc_html(self.toc_entries(layout.section_pages)))
+            stamps = self.stamps(cover, placeholder_toc, body_chunks, layout, toc_title)
+            overlay = self.chunk(_("Intestazioni e numeri di pagina"), stamp.overlay_html(stamps),
+                                 css=source.stamp_css, stamps=True)
+            # The real table of contents and the stamps do not depend on each other: one pool round.
+            self.render([toc, overlay])
+            self.timings["toc_and_stamps"] = time.perf_counter() - step
+            if self.results[toc.key].page_count == toc_pages:
+                break
+            toc_pages = self.results[toc.key].page_count  # rare: real numbers changed a line break
+        else:
+            raise RuntimeError("table of contents page count does not settle")
+
+        self.progress(total - 1, total, _("Unione delle pagine"))
+        step = time.perf_counter()
+        pdf, sources = assemble.merge([self.results[c.key].pdf_path(source.cache_dir) for c in [cover, toc, *body_chunks]])
+        overlay_pdf = assemble.pikepdf.Pdf.open(self.results[overlay.key].pdf_path(source.cache_dir))
+        sources.append(overlay_pdf)
+        stamp.apply_overlay(pdf, overlay_pdf, stamps)
+        marks = [assemble.Bookmark(toc_title, 1, layout.toc_start)] + [
+            assemble.Bookmark(heading(s), s.level, layout.section_pages[s.key]) for s in source.sections]
+        assemble.add_outline(pdf, marks)
+        assemble.set_metadata(pdf, source.info)
+        page_count = len(pdf.pages)
+        data = assemble.save(pdf, sources)
+        self.timings["merge"] = time.perf_counter() - step
+        self.progress(total, total, _("Relazione pronta"))
+        seconds = time.perf_counter() - start
+        return RenderResult(pdf=data, page_count=page_count, content_hash=content_hash, seconds=seconds, stats={
+            "chunks": len(chunks), "rendered": list(self.rendered), "cached": len(self.cached),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "section_pages": {k: v + 1 for k, v in layout.section_pages.items()},
+            "parts": [(c.label, c.key, self.results[c.key].page_count) for c in [cover, toc, *body_chunks]]})
+
+    # -- page arithmetic -----------------------------------------------------------------------------
+    @dataclass
+    class Layout:
+        toc_start: int
+        chunk_starts: dict[str, int]
+        section_pages: dict[str, int]  # 0-based
+        page_count: int
+
+    def layout(self, cover: Chunk, toc_pages: int, body_chunks: list[Chunk]) -> DraftRenderer.Layout:
+        toc_start = self.results[cover.key].page_count
+        offset = toc_start + toc_pages
+        starts, pages = {}, {}
+        for chunk in body_chunks:
+            result = self.results[chunk.key]
+            starts[chunk.key] = offset
+            for section in chunk.sections:
+                pages[section.key] = offset + result.anchors.get(anchor_id(section.key), 0)
+            offset += result.page_count
+        return self.Layout(toc_start=toc_start, chunk_starts=starts, section_pages=pages, page_count=offset)
+
+    def stamps(self, cover: Chunk, toc: Chunk, body_chunks: list[Chunk], layout: DraftRenderer.Layout,
+               toc_title: str) -> list[stamp.PageStamp]:
+        total = layout.page_count
+        footer = _("pagina %(page)s di %(pages)s")
+        out = [stamp.PageStamp("", "", size) for size in self.results[cover.key].sizes]
+        toc_sizes = self.results[toc.key].sizes
+        toc_pages = layout.chunk_starts[body_chunks[0].key] - layout.toc_start if body_chunks else len(toc_sizes)
+        for i in range(toc_pages):
+            size = toc_sizes[min(i, len(toc_sizes) - 1)]
+            out.append(stamp.PageStamp(toc_title, footer % {"page": len(out) + 1, "pages": total}, size))
+        # The running header shows the chapter (level 1) the page belongs to, as string-set would.
+        chapter_at = sorted((layout.section_pages[s.key], heading(s)) for s in self.source.sections if s.level == 1)
+        current, index = "", 0
+        for chunk in body_chunks:
+            for size in self.results[chunk.key].sizes:
+                page = len(out)
+                while index < len(chapter_at) and chapter_at[index][0] <= page:
+                    current = chapter_at[index][1]
+                    index += 1
+                out.append(stamp.PageStamp(current, footer % {"page": page + 1, "pages": total}, size))
+        return out

@@ -1,0 +1,19 @@
+"""Celery tasks of the reports app: thin wrappers taking primary keys, safe to run twice."""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def render_relazione_task(edition_id: int) -> dict:
+    """Render one edition. acks_late + reject_on_worker_lost: a worker killed mid-render gives the
+    message back and the next worker picks the edition up again (run_edition takes a running one)."""
+    from .services import run_edition
+
+    edition = run_edition(edition_id)
+    logger.info("edition %s: %s (%s pages, %s s)", edition.pk, edition.state, edition.page_count, edition.seconds)
+    return {"edition": edition.pk, "state": edition.state, "page_count": edition.page_count}

@@ -1,0 +1,196 @@
+"""The Relazione's PDF pipeline (reports.render): what a reader of the PDF would notice.
+
+Most tests render a synthetic document (30 sections of text and tables, ~50 pages) through the draft
+pipeline, so they do not depend on how the sections look; the last ones render the demo cycle.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+import pytest
+from django.conf import settings
+
+from reports.render.assemble import DocumentInfo
+from reports.render.draft import DraftRenderer, DraftSource, group_sections
+from reports.render.pipeline import base_url, render_single_pass, stamp_font_css
+
+pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) not installed")
+
+FONTS = Path(settings.BASE_DIR) / "static" / "vendor" / "bootstrap-italia" / "fonts" / "Titillium_Web"
+CSS = f"""
+@font-face {{ font-family: 'Titillium Web'; src: url('{(FONTS / "titillium-web-v10-latin-ext_latin-regular.woff2").as_uri()}') }}
+@page {{ size: A4; margin: 25mm 20mm 22mm 20mm;
+  @bottom-center {{ content: "QUESTO NON DEVE COMPARIRE" }} }}
+body {{ font-family: 'Titillium Web', 'DejaVu Sans', sans-serif; font-size: 10pt }}
+h1 {{ break-before: page; font-size: 18pt }}
+table {{ border-collapse: collapse; width: 100% }} td, th {{ border: 0.5pt solid #999; padding: 2pt }}
+thead {{ display: table-header-group }} tr {{ break-inside: avoid }}
+"""
+WORDS = ["camera", "commercio", "obiettivo", "indicatore", "valore", "atteso", "realizzazione", "servizi", "imprese", "registro", "territorio"]
+
+
+@dataclass
+class Section:
+    key: str
+    number: str
+    title: str
+    level: int
+    kind: str
+    html: str
+
+
+def _sections(count: int = 30) -> list[Section]:
+    rng = random.Random(7)
+    out = []
+    for i in range(count):
+        level = 1 if i % 6 == 0 else 2
+        title = f"Titolo della sezione {i}"
+        text = "".join("<p>" + " ".join(rng.choice(WORDS) for _ in range(70)) + ".</p>" for _ in range(rng.randint(1, 3)))
+        rows = "".join(f"<tr><td>{i}.{r}</td><td>{' '.join(rng.choice(WORDS) for _ in range(10))}</td>"
+                       f"<td>{rng.randint(0, 100)}%</td></tr>" for r in range(rng.randint(10, 50) if i % 3 else 0))
+        table = f"<table><thead><tr><th>Cod.</th><th>Indicatore</th><th>%</th></tr></thead><tbody>{rows}</tbody></table>"
+        out.append(Section(f"s{i}", str(i), title, level, "narrative",
+                           f"<h{level}>{i} {title}</h{level}>{text}{table if rows else ''}"))
+    return out
+
+
+class Toc:
+    """toc_html stand-in that remembers the entries of its last call."""
+
+    def __init__(self):
+        self.entries = []
+
+    def __call__(self, entries):
+        self.entries = entries
+        rows = "".join(f"<tr><td>{n}</td><td>{t}</td><td>{p}</td></tr>" for n, t, _l, p in entries)
+        return f"<h1>Indice</h1><table>{rows}</table>"
+
+
+@pytest.fixture
+def source(tmp_path) -> DraftSource:
+    return DraftSource(sections=_sections(), css=CSS, cover_html="<h1>Relazione sulla Performance 2023</h1>",
+                       toc_html=Toc(), info=DocumentInfo("Relazione sulla Performance 2023 – Ente di prova", "Ente di prova"),
+                       cache_dir=tmp_path / "cache", base_url=base_url(), stamp_css=stamp_font_css())
+
+
+def _text(pdf: Path, page: int) -> str:
+    return subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def _write(tmp_path: Path, data: bytes, name: str = "out.pdf") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_draft_pages_are_the_chunks_pages_with_numbers_and_headers(source, tmp_path):
+    result = DraftRenderer(source).run()
+    path = _write(tmp_path, result.pdf)
+    parts = result.stats["parts"]
+    # Cover, table of contents and every chunk, in order, nothing lost or added by the merge.
+    assert result.page_count == sum(pages for _label, _key, pages in parts) > 30
+    assert sum(len(pikepdf.open(source.cache_dir / f"{key}.pdf").pages) for _l, key, _p in parts) == result.page_count
+    assert len(pikepdf.open(path).pages) == result.page_count
+    n = result.page_count
+    assert "pagina" not in _text(path, 1)  # the cover is counted but not numbered
+    assert f"pagina 2 di {n}" in _text(path, 2)
+    last = _text(path, n)
+    assert f"pagina {n} di {n}" in last
+    # The running header names the chapter the last page belongs to (section 24 opens the last chapter).
+    assert "24 Titolo della sezione 24" in last
+    # The chunks' own margin boxes are suppressed: numbers come only from the stamps.
+    everything = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    assert "QUESTO NON DEVE COMPARIRE" not in everything
+
+
+def test_table_of_contents_points_at_the_page_where_each_section_starts(source, tmp_path):
+    result = DraftRenderer(source).run()
+    path = _write(tmp_path, result.pdf)
+    toc = source.toc_html.entries
+    assert [t for _n, t, _l, _p in toc] == [s.title for s in source.sections]
+    assert all(isinstance(p, int) for *_rest, p in toc)
+    for (number, title, _level, page), section in zip(toc, source.sections):
+        assert f"{number} {title}" in _text(path, page), f"{title} not on page {page}"
+        assert result.stats["section_pages"][section.key] == page
+    toc_text = _text(path, 2)
+    assert "Titolo della sezione 29" in toc_text and str(toc[-1][3]) in toc_text
+    # Bookmarks: the table of contents and every section, nested under their chapters.
+    with pikepdf.open(path) as pdf, pdf.open_outline() as outline:
+        chapters = outline.root
+        assert chapters[0].title == "Indice"
+        assert [c.title for c in chapters[1:]] == [f"{s.number} {s.title}" for s in source.sections if s.level == 1]
+        assert len(chapters[1].children) == 5
+
+
+def test_re_render_lays_out_only_the_changed_chunk(source, tmp_path):
+    first = DraftRenderer(source).run()
+    assert first.stats["cached"] == 0
+    again = DraftRenderer(source).run()
+    assert again.stats["rendered"] == [] and again.content_hash == first.content_hash
+    assert again.page_count == first.page_count
+    changed = source.sections[13]
+    changed.html = changed.html.replace("<p>", "<p>Valore corretto. ", 1)
+    third = DraftRenderer(source).run()
+    group = next(g for g in group_sections(source.sections) if changed in g)
+    assert third.stats["rendered"] == [f"{group[0].number} {group[0].title}"]  # the chunk holding section 13
+    assert third.content_hash != first.content_hash
+    assert "Valore corretto." in subprocess.run(["pdftotext", str(_write(tmp_path, third.pdf)), "-"],
+                                                check=True, capture_output=True, text=True).stdout
+
+
+def test_progress_is_reported_per_chunk(source):
+    calls = []
+    DraftRenderer(source, progress=lambda done, total, label: calls.append((done, total, label))).run()
+    total = calls[-1][1]
+    assert calls[-1][0] == total and total == len(DraftRenderer(source).section_chunks()) + 3
+    assert [d for d, _t, _l in calls] == sorted(d for d, _t, _l in calls)
+
+
+def test_draft_metadata(source, tmp_path):
+    path = _write(tmp_path, DraftRenderer(source).run().pdf)
+    with pikepdf.open(path) as pdf:
+        assert str(pdf.docinfo["/Title"]) == "Relazione sulla Performance 2023 – Ente di prova"
+        assert str(pdf.docinfo["/Author"]) == "Ente di prova"
+        assert str(pdf.Root.Lang) == "it-IT"
+        meta = pdf.open_metadata()
+        assert meta["dc:title"] == "Relazione sulla Performance 2023 – Ente di prova"
+        assert "it-IT" in str(meta.get("dc:language"))
+
+
+def test_pdfa_single_pass_claims_pdfa_in_xmp(source, tmp_path):
+    body = "".join(s.html for s in source.sections[:6])
+    html = f"<!doctype html><html><head><style>{CSS}</style></head><body>{body}</body></html>"
+    info = DocumentInfo("Relazione sulla Performance 2023 – Ente di prova", "Ente di prova")
+    result = render_single_pass(html, info=info, variant="pdfa")
+    path = _write(tmp_path, result.pdf)
+    with pikepdf.open(path) as pdf:
+        meta = pdf.open_metadata()
+        assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "B"
+        assert str(pdf.Root.Lang) == "it-IT"
+        assert str(pdf.docinfo["/Title"]) == info.title
+    # The page numbers come from the document's own CSS in the single pass.
+    assert "QUESTO NON DEVE COMPARIRE" in _text(path, 1)
+
+
+def test_demo_cycle_draft_renders(demo_cycle, tmp_path, settings):
+    content = pytest.importorskip("reports.content")
+    from reports.render import render_pdf
+
+    result = render_pdf(demo_cycle, layout="seed", variant="draft")
+    path = _write(tmp_path, result.pdf)
+    sections = content.build_sections(demo_cycle, layout="seed")
+    with pikepdf.open(path) as pdf:
+        assert len(pdf.pages) == result.page_count
+        assert "Bergamo" in str(pdf.docinfo["/Title"]) and "2023" in str(pdf.docinfo["/Title"])
+    for section in sections:
+        page = result.stats["section_pages"][section.key]
+        assert section.title.split()[0].lower() in _text(path, page).lower(), section.key
+    assert f"pagina {result.page_count} di {result.page_count}" in _text(path, result.page_count)
+    assert hashlib.sha256(result.pdf).hexdigest()
