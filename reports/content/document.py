@@ -97,8 +97,9 @@ def toc_html(entries: Sequence[TocEntry]) -> str:
     """The table of contents with the page numbers given (the chunked renderer knows them afterwards)."""
     items = []
     for number, title, level, page in entries:
+        # On the span itself: attr() in ::after reads the element the pseudo-element belongs to.
         attr = f' data-page="{int(page)}"' if page is not None else ""
-        items.append(f'<li class="toc-l{min(level, 3)}"{attr}><span>{_toc_label(number, title, level)}</span></li>')
+        items.append(f'<li class="toc-l{min(level, 3)}"{attr}><span{attr}>{_toc_label(number, title, level)}</span></li>')
     return _toc_wrapper("".join(items))
 
 

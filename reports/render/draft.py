@@ -21,8 +21,9 @@ from . import assemble, stamp
 from .jobs import RENDERER_VERSION, Job, Rendered, read_cached, sha256
 from .pool import run_jobs
 
-#: Consecutive sections are grouped up to this much HTML: tiny documents cost more in overhead than in layout.
-GROUP_CHARS = 6000
+#: Sections that open a page (print.css: chapters, each strategic objective, each scorecard). A chunk starts
+#: exactly there and nowhere else, so the chunked draft paginates like the single-pass PDF/A and PDF/UA.
+PAGE_BREAK_KINDS = frozenset({"strategic_objective", "unit_scorecard", "individual_scorecard"})
 #: The table of contents is first laid out with this page number everywhere: as wide as any real one.
 PLACEHOLDER_PAGE = 999
 MAX_TOC_PASSES = 3
@@ -94,15 +95,13 @@ def document(body: str, title: str) -> str:
 
 
 def group_sections(sections: Sequence[SectionLike]) -> list[list[SectionLike]]:
-    """Consecutive sections in groups of at most GROUP_CHARS of HTML; a chapter (level 1) always opens one."""
+    """Consecutive sections grouped between the points where the document opens a new page anyway (a
+    chapter, a strategic objective, a scorecard): cutting anywhere else would add a page break."""
     groups: list[list[SectionLike]] = []
-    size = 0
     for section in sections:
-        if not groups or section.level == 1 or size + len(section.html) > GROUP_CHARS:
+        if not groups or section.level == 1 or section.kind in PAGE_BREAK_KINDS:
             groups.append([])
-            size = 0
         groups[-1].append(section)
-        size += len(section.html)
     return groups
 
 

@@ -194,3 +194,18 @@ def test_demo_cycle_draft_renders(demo_cycle, tmp_path, settings):
         assert section.title.split()[0].lower() in _text(path, page).lower(), section.key
     assert f"pagina {result.page_count} di {result.page_count}" in _text(path, result.page_count)
     assert hashlib.sha256(result.pdf).hexdigest()
+
+
+def test_demo_draft_table_of_contents_prints_the_page_of_every_section(demo_cycle, tmp_path):
+    from reports.render import render_pdf
+
+    result = render_pdf(demo_cycle, layout="seed", variant="draft")
+    path = _write(tmp_path, result.pdf)
+    toc_text = _text(path, 2)
+    pages = result.stats["section_pages"]
+    # "1.1 Attrattività del territorio ....... 19": the number printed is the page the section starts on.
+    for key, title in (("so-1-1", "Attrattività del territorio"), ("bilancio-di-genere", "BILANCIO DI GENERE"),
+                       ("metodo", "Il metodo di calcolo")):
+        line = next(line for line in toc_text.splitlines() if title in line)
+        assert line.rstrip().endswith(str(pages[key])), (key, line)
+        assert title.split()[-1].lower() in _text(path, pages[key]).lower(), key
