@@ -6,6 +6,7 @@ never run code in someone else's browser nor pull a resource into the PDF."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import markdown as md
 import nh3
@@ -49,5 +50,12 @@ def render_markdown(text: str | None) -> SafeString:
     """The narrative as sanitised HTML, safe to put in a template as it is."""
     if not text or not text.strip():
         return mark_safe("")
+    return mark_safe(_rendered(text))
+
+
+@lru_cache(maxsize=1024)
+def _rendered(text: str) -> str:
+    # Narratives change rarely and every Relazione render converts all of them (a third of building the
+    # sections): the same text gives the same HTML, so it is converted once per process.
     html = md.markdown(text, extensions=EXTENSIONS, output_format="html")
-    return mark_safe(sanitize_html(_HEADING.sub(_demote, html)))
+    return sanitize_html(_HEADING.sub(_demote, html))
