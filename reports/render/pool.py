@@ -44,6 +44,12 @@ def get_executor(warm_css: Iterable[str] = ()) -> ProcessPoolExecutor | None:
 
     for css in warm_css:
         warm_up(css)
+    current = multiprocessing.current_process()
+    if current.daemon:
+        # A Celery prefork child is daemonic, and multiprocessing refuses children to daemonic processes
+        # (so that they cannot be orphaned). Ours cannot be: a pool worker blocks on its call queue and
+        # exits on EOF as soon as this process goes, however it goes.
+        current._config["daemon"] = False
     _executor = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"))
     _owner_pid = os.getpid()
     return _executor

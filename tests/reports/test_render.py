@@ -209,3 +209,19 @@ def test_demo_draft_table_of_contents_prints_the_page_of_every_section(demo_cycl
         line = next(line for line in toc_text.splitlines() if title in line)
         assert line.rstrip().endswith(str(pages[key])), (key, line)
         assert title.split()[-1].lower() in _text(path, pages[key]).lower(), key
+
+
+def test_the_pool_starts_inside_a_daemonic_process_as_celery_prefork_children_are(monkeypatch):
+    import multiprocessing
+
+    from reports.render import pool
+
+    pool.shutdown()
+    monkeypatch.setenv("RELAZIONE_RENDER_WORKERS", "2")
+    current = multiprocessing.current_process()
+    monkeypatch.setitem(current._config, "daemon", True)
+    try:
+        executor = pool.get_executor()
+        assert executor is not None and executor.submit(sum, [1, 2]).result(timeout=60) == 3
+    finally:
+        pool.shutdown()
