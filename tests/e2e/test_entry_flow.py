@@ -96,6 +96,8 @@ def test_oiv_sees_values_read_only(page: Page, server, login):
     ("struttura", "/cicli/{cycle}/contesto/"), ("struttura", "/cicli/{cycle}/contesto/risorse-economiche/"),
     ("struttura", "/cicli/{cycle}/contesto/personale/"), ("struttura", "/cicli/{cycle}/contesto/quadro-economico/"),
     ("struttura", "/cicli/{cycle}/contesto/organi/"),
+    ("struttura", "/cicli/{cycle}/relazione/"), ("struttura", "/cicli/{cycle}/relazione/sezioni/premessa/"),
+    ("struttura", "/cicli/{cycle}/relazione/edizioni/"),
 ])
 def test_main_pages_have_no_serious_accessibility_violations(page: Page, server, login, username, path):
     if username != "anonymous":
