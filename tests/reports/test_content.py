@@ -69,6 +69,7 @@ def _rows(html: str) -> list[str]:
 
 
 @needs_poppler
+@pytest.mark.django_db  # ordered with the database tests, before any transactional test empties it
 def test_every_chapter_of_the_seed_index_is_printed(rendered):
     text = _flat(rendered["text"])
     missing = [h for h in SEED_HEADINGS if h not in text]
@@ -109,6 +110,7 @@ def test_every_unit_and_individual_scorecard_has_its_table_and_overall_realizati
 
 
 @needs_poppler
+@pytest.mark.django_db  # ordered with the database tests, before any transactional test empties it
 def test_figures_are_printed_in_italian_format(rendered):
     text = rendered["text"]
     assert "98,77%" in text  # ISO 9001 project, computed realization
@@ -157,6 +159,7 @@ def test_sections_are_built_in_a_constant_number_of_queries(demo_cycle):
 
 
 @needs_poppler
+@pytest.mark.django_db  # ordered with the database tests, before any transactional test empties it
 def test_fonts_are_embedded(rendered):
     out = subprocess.run(["pdffonts", str(rendered["pdf"])], capture_output=True, text=True, check=True).stdout
     fonts = out.splitlines()[2:]
@@ -164,6 +167,7 @@ def test_fonts_are_embedded(rendered):
     assert all(line.split()[-5] == "yes" for line in fonts)  # emb column
 
 
+@pytest.mark.django_db  # ordered with the database tests, before any transactional test empties it
 def test_document_metadata_and_language(rendered):
     html = rendered["html"]
     assert '<html lang="it">' in html
