@@ -7,6 +7,9 @@ which lays out each section alone and numbers the pages afterwards; toc_html(ent
 from __future__ import annotations
 
 import datetime
+import hashlib
+import os
+import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -42,8 +45,31 @@ def _font_faces() -> str:
         path = FONT_DIR / f"titillium-web-v10-latin-ext_latin-{suffix}.woff2"
         if path.exists():  # absent in a stripped checkout: the DejaVu Sans fallback takes over
             rules.append(f"@font-face {{ font-family: 'Titillium Web'; font-weight: {weight}; font-style: {style}; "
-                         f"src: url('{path.as_uri()}') format('woff2'); }}")
+                         f"src: url('{_as_truetype(path).as_uri()}') format('truetype'); }}")
     return "\n".join(rules)
+
+
+def _as_truetype(woff2: Path) -> Path:
+    """The font as plain TrueType, converted once into the render cache. WeasyPrint decodes WOFF2 in Python
+    (brotli and fontTools): 0.3 s for the seven faces in every process that lays out a document, against
+    0.02 s for the same fonts as TrueType."""
+    stat = woff2.stat()
+    version = hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+    target = Path(settings.MEDIA_ROOT) / "cache" / "fonts" / f"{woff2.stem}-{version}.ttf"
+    if not target.exists():
+        from fontTools.ttLib import TTFont
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        font = TTFont(woff2)
+        font.flavor = None
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".ttf")
+        os.close(fd)
+        try:
+            font.save(tmp)
+            os.replace(tmp, target)  # two processes converting at once both end with a whole file
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    return target
 
 
 def _watermark() -> str:
@@ -56,10 +82,10 @@ def _watermark() -> str:
 
 
 @lru_cache(maxsize=8)
-def _css(variant: str, language: str) -> str:
+def _css(variant: str, language: str, fonts: str) -> str:
     template = Template(CSS_PATH.read_text(encoding="utf-8"))
     return template.substitute(
-        fonts=_font_faces(), family=FONT_FAMILY, page_word=_("pagina"), of_word=_("di"),
+        fonts=fonts, family=FONT_FAMILY, page_word=_("pagina"), of_word=_("di"),
         watermark=_watermark() if variant == ReportEdition.Variant.DRAFT else "")
 
 
@@ -67,7 +93,8 @@ def document_css(variant: str = "draft") -> str:
     """The print stylesheet; the draft variant adds the "BOZZA" watermark on every page."""
     from django.utils.translation import get_language
 
-    return _css(variant, get_language() or "it")
+    # The font rules are made on every call: they make sure the converted fonts are still on disk.
+    return _css(variant, get_language() or "it", _font_faces())
 
 
 def variant_label(variant: str) -> str:

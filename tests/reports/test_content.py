@@ -6,16 +6,32 @@ import shutil
 import subprocess
 from decimal import Decimal
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from performance.models import (
-    Assignment, Cycle, Indicator, IndicatorScore, Level, Measurement, OperationalObjective, Period, RollupResult,
-    Scorecard, StrategicObjective,
+    Assignment,
+    Cycle,
+    Indicator,
+    IndicatorScore,
+    Level,
+    Measurement,
+    OperationalObjective,
+    Period,
+    RollupResult,
+    Scorecard,
+    StrategicObjective,
 )
-from reports.content import build_sections, cover_html, document_css, full_document_html, toc_html
+from reports.content import (
+    build_sections,
+    cover_html,
+    document_css,
+    full_document_html,
+    toc_html,
+)
 from reports.content.data import load_plan
 from reports.content.formatting import pct
 from reports.content.tables import objective_entries
@@ -179,13 +195,16 @@ def test_document_metadata_and_language(rendered):
         assert str(pdf.docinfo["/Title"]).startswith("Relazione sulla Performance 2023")
 
 
+@pytest.mark.django_db  # the Titillium faces are converted to TrueType under MEDIA_ROOT
 def test_print_css_page_furniture_and_watermark():
     draft, final = document_css("draft"), document_css("pdfa")
     assert "size: A4" in draft and "counter(pages)" in draft and "string-set: chapter" in draft
     assert "table-header-group" in draft and "break-inside: avoid" in draft
     assert "BOZZA" in draft and "position: fixed" in draft
     assert "BOZZA" not in final
-    assert "woff2" in draft and "DejaVu Sans" in draft
+    assert "format('truetype')" in draft and "DejaVu Sans" in draft
+    faces = re.findall(r"url\('file://([^']+)'\)", draft)
+    assert len(faces) == 7 and all(Path(face).read_bytes()[:4] == b"\x00\x01\x00\x00" for face in faces)
 
 
 def test_toc_with_known_page_numbers():
