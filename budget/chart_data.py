@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from organization.context_figures import TableView
 from performance.parsing import format_number
@@ -16,7 +17,7 @@ from reports.charts import grouped_bar_chart, stacked_bar_chart
 
 from .selectors import BudgetData, ResourcesData, StaffData
 
-COLUMN_LABELS = {"forecast": _("preventivo"), "actual": _("consuntivo")}
+COLUMN_LABELS = {"forecast": gettext_lazy("preventivo"), "actual": gettext_lazy("consuntivo")}
 
 
 def budget_chart(budget: BudgetData) -> SafeString:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from budget.models import BalanceIndex, DeclaredTotal, Section
 from organization.models import (
@@ -146,25 +147,26 @@ def _choices(choices: type, aliases: dict[str, str], label: str) -> Callable[[ob
     return _choice({**{str(c.value).lower(): c.value for c in choices}, **aliases}, label)
 
 
-SECTION = _choices(Section, {}, _("sezione"))
-DECLARED_KEY = _choices(DeclaredTotal.Key, {}, _("totale"))
-INDEX_FORMAT = _choices(BalanceIndex.Format, {}, _("formato"))
-ORGAN_KIND = _choices(Organ.Kind, {"collegio": Organ.Kind.AUDITORS, "collegio dei revisori": Organ.Kind.AUDITORS}, _("tipo di organo"))
+# Labels are module constants: translated lazily, when a message is written.
+SECTION = _choices(Section, {}, gettext_lazy("sezione"))
+DECLARED_KEY = _choices(DeclaredTotal.Key, {}, gettext_lazy("totale"))
+INDEX_FORMAT = _choices(BalanceIndex.Format, {}, gettext_lazy("formato"))
+ORGAN_KIND = _choices(Organ.Kind, {"collegio": Organ.Kind.AUDITORS, "collegio dei revisori": Organ.Kind.AUDITORS}, gettext_lazy("tipo di organo"))
 GENDER = _choices(Gender, {"donne": Gender.WOMEN, "donna": Gender.WOMEN, "d": Gender.WOMEN,
-                           "uomini": Gender.MEN, "uomo": Gender.MEN, "u": Gender.MEN}, _("genere"))
+                           "uomini": Gender.MEN, "uomo": Gender.MEN, "u": Gender.MEN}, gettext_lazy("genere"))
 CONTRACT = _choices(StaffCount.Contract, {
     "pieno": StaffCount.Contract.FULL_TIME, "tempo pieno": StaffCount.Contract.FULL_TIME,
     "parziale": StaffCount.Contract.PART_TIME, "tempo parziale": StaffCount.Contract.PART_TIME,
-    "part-time": StaffCount.Contract.PART_TIME}, _("contratto"))
+    "part-time": StaffCount.Contract.PART_TIME}, gettext_lazy("contratto"))
 DIMENSION = _choices(StaffBreakdown.Dimension, {"età": StaffBreakdown.Dimension.AGE,
                                                 "titolo di studio": StaffBreakdown.Dimension.EDUCATION,
-                                                "anzianità": StaffBreakdown.Dimension.SENIORITY}, _("dimensione"))
+                                                "anzianità": StaffBreakdown.Dimension.SENIORITY}, gettext_lazy("dimensione"))
 CAUSE = _choices(Absence.Cause, {"congedo parentale": Absence.Cause.PARENTAL, "altre cause": Absence.Cause.OTHER},
-                 _("causa di assenza"))
+                 gettext_lazy("causa di assenza"))
 PAY = _choices(ParentalLeave.Pay, {"100%": ParentalLeave.Pay.FULL, "30%": ParentalLeave.Pay.PARTIAL,
                                    "0%": ParentalLeave.Pay.UNPAID, "non retribuito": ParentalLeave.Pay.UNPAID},
-               _("retribuzione"))
-ROW_STYLE = _choices(ContextRow.Style, {}, _("stile"))
+               gettext_lazy("retribuzione"))
+ROW_STYLE = _choices(ContextRow.Style, {}, gettext_lazy("stile"))
 
 YEAR = Column("anno", convert=_year)
 SUBJECT = Column("soggetto")
