@@ -15,6 +15,7 @@ from organization.context_figures import TableView
 from performance.parsing import format_number
 from reports.charts import grouped_bar_chart, stacked_bar_chart
 
+from .figures import format_amount
 from .selectors import BudgetData, ResourcesData, StaffData
 
 COLUMN_LABELS = {"forecast": gettext_lazy("preventivo"), "actual": gettext_lazy("consuntivo")}
@@ -48,10 +49,6 @@ class Check:
     message: str
 
 
-def _amount(value) -> str:
-    return format_number(value, 0) if value is not None else "–"
-
-
 def all_checks(resources: ResourcesData, staff: StaffData, tables: list[TableView]) -> list[Check]:
     """Every figure that does not hold together, in words a performance office can act on."""
     checks: list[Check] = []
@@ -62,19 +59,19 @@ def all_checks(resources: ResourcesData, staff: StaffData, tables: list[TableVie
         for m in budget.statement.mismatches:
             checks.append(Check(area, _("%(what)s, %(column)s: riportato %(declared)s, calcolato %(computed)s.") % {
                 "what": m.label, "column": COLUMN_LABELS.get(m.column, m.column),
-                "declared": _amount(m.declared), "computed": _amount(m.computed)}))
+                "declared": format_amount(m.declared), "computed": format_amount(m.computed)}))
         if budget.actions:
             for m in budget.actions.mismatches:
                 checks.append(Check(_("Interventi economici"), _(
                     "%(what)s, %(column)s: riportato %(declared)s, calcolato %(computed)s.") % {
                     "what": m.label, "column": COLUMN_LABELS.get(m.column, m.column),
-                    "declared": _amount(m.declared), "computed": _amount(m.computed)}))
+                    "declared": format_amount(m.declared), "computed": format_amount(m.computed)}))
     for p in resources.participations:
         if p.mismatch:
             checks.append(Check(_("Partecipazioni"), _(
                 "%(company)s: quota riportata %(declared)s%%, calcolata %(computed)s%%.") % {
                 "company": p.company, "declared": format_number(p.declared_percent),
-                "computed": format_number(p.percent, 2)}))
+                "computed": format_amount(p.percent, 2)}))
     for index in resources.indices:
         for year, error in sorted(index.errors.items()):
             checks.append(Check(_("Indici di bilancio"), f"{index.label} ({year}): {error}"))

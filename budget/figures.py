@@ -32,6 +32,13 @@ def _rounded(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
+def format_amount(value: Decimal | int | None, decimals: int = 0) -> str:
+    """"13.232.118" (rounded half up); "–" for a missing amount."""
+    if value is None:
+        return "–"
+    return format_number(_rounded(Decimal(value), decimals), decimals)
+
+
 def format_euro(value: Decimal | None, decimals: int = 0) -> str:
     """"€ 106.446"; "" for a missing amount."""
     if value is None:
