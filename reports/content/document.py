@@ -124,9 +124,9 @@ def toc_html(entries: Sequence[TocEntry]) -> str:
     """The table of contents with the page numbers given (the chunked renderer knows them afterwards)."""
     items = []
     for number, title, level, page in entries:
-        # On the span itself: attr() in ::after reads the element the pseudo-element belongs to.
-        attr = f' data-page="{int(page)}"' if page is not None else ""
-        items.append(f'<li class="toc-l{min(level, 3)}"{attr}><span{attr}>{_toc_label(number, title, level)}</span></li>')
+        shown = str(int(page)) if page is not None else ""
+        items.append(f'<li class="toc-l{min(level, 3)}"><span class="toc-title">'
+                     f'{_toc_label(number, title, level)}</span><span class="toc-page">{shown}</span></li>')
     return _toc_wrapper("".join(items))
 
 
@@ -138,7 +138,9 @@ def _toc_wrapper(items: str) -> str:
 def linked_toc_html(sections: Sequence[SectionHTML]) -> str:
     """The table of contents of the single-pass document: page numbers from target-counter()."""
     items = "".join(
-        f'<li class="toc-l{min(s.level, 3)}"><a href="#sezione-{escape(s.key)}">{_toc_label(s.number, s.title, s.level)}</a></li>'
+        f'<li class="toc-l{min(s.level, 3)}"><a class="toc-title" href="#sezione-{escape(s.key)}">'
+        f'{_toc_label(s.number, s.title, s.level)}</a>'
+        f'<a class="toc-page" href="#sezione-{escape(s.key)}" aria-hidden="true"></a></li>'
         for s in sections)
     return _toc_wrapper(items)
 
