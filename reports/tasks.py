@@ -4,8 +4,21 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.signals import worker_process_init
 
 logger = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def preload_renderer(**_kwargs) -> None:
+    """A worker process gets WeasyPrint and the Relazione's stylesheet ready when it starts, not when
+    the first render is requested (reports/render/pipeline.py preload)."""
+    from .render.pipeline import preload
+
+    try:
+        preload()
+    except Exception:  # a worker that cannot preload still serves every other task; the render will say why
+        logger.exception("the Relazione renderer could not be preloaded")
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

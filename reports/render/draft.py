@@ -2,9 +2,10 @@
 
 Cover, table of contents and each section (or a few consecutive small ones) are separate WeasyPrint
 documents ("chunks"), each keyed by sha256(html, css, variant, renderer version) in a disk cache. Only
-the chunks whose HTML changed are laid out again, in the process pool, largest first. Page numbers,
-running headers and the table of contents' page numbers are derived afterwards from the chunks' page
-counts and stamped on the merged PDF, so no chunk depends on its page offset.
+the chunks whose HTML changed are laid out again, in the process pool, largest first. Page numbers
+and running headers are derived afterwards from the chunks' page counts and written onto the merged PDF
+(stamp.py), and the table of contents is laid out again with the real page numbers, so no chunk depends
+on its page offset.
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ class DraftSource:
     cache_dir: Path
     base_url: str
     variant: str = "draft"
-    stamp_css: str = ""  # @font-face rules for the stamps
+    stamp_font: Path | None = None  # TrueType font of the running headers and page numbers
 
 
 @dataclass
@@ -71,7 +72,6 @@ class Chunk:
     html: str
     css: str
     sections: list[SectionLike] = field(default_factory=list)
-    stamps: bool = False  # an overlay of headers and footers: keeps its CSS margin boxes
 
     @property
     def anchors(self) -> tuple[str, ...]:
@@ -116,17 +116,14 @@ class DraftRenderer:
         self.timings: dict[str, float] = {}
 
     # -- chunks --------------------------------------------------------------------------------------
-    def chunk(self, label: str, body: str, sections: list[SectionLike] | None = None, *, css: str | None = None,
-              stamps: bool = False) -> Chunk:
+    def chunk(self, label: str, body: str, sections: list[SectionLike] | None = None) -> Chunk:
         html = document(body, label)
-        css = self.source.css if css is None else css
-        css_hash = self.css_hash if css is self.source.css else sha256(css)
-        key = sha256(RENDERER_VERSION, self.source.variant, css_hash, "stamps" if stamps else "body", html)
-        return Chunk(key=key, label=label, html=html, css=css, sections=sections or [], stamps=stamps)
+        key = sha256(RENDERER_VERSION, self.source.variant, self.css_hash, "body", html)
+        return Chunk(key=key, label=label, html=html, css=self.source.css, sections=sections or [])
 
     def job(self, chunk: Chunk) -> Job:
         return Job(key=chunk.key, label=chunk.label, html=chunk.html, css=chunk.css, base_url=self.source.base_url,
-                   cache_dir=str(self.source.cache_dir), anchors=chunk.anchors, stamp_margin_boxes=chunk.stamps)
+                   cache_dir=str(self.source.cache_dir), anchors=chunk.anchors)
 
     def section_chunks(self) -> list[Chunk]:
         chunks = []
@@ -180,28 +177,22 @@ class DraftRenderer:
         self.timings["chunks"] = time.perf_counter() - start
 
         toc_pages = self.results[placeholder_toc.key].page_count
+        step = time.perf_counter()
         for _attempt in range(MAX_TOC_PASSES):
-            step = time.perf_counter()
             layout = self.layout(cover, toc_pages, body_chunks)
             toc = self.chunk(toc_title, source.toc_html(self.toc_entries(layout.section_pages)))
-            stamps = self.stamps(cover, placeholder_toc, body_chunks, layout, toc_title)
-            overlay = self.chunk(_("Intestazioni e numeri di pagina"), stamp.overlay_html(stamps),
-                                 css=source.stamp_css, stamps=True)
-            # The real table of contents and the stamps do not depend on each other: one pool round.
-            self.render([toc, overlay])
-            self.timings["toc_and_stamps"] = time.perf_counter() - step
+            self.render([toc])
             if self.results[toc.key].page_count == toc_pages:
                 break
             toc_pages = self.results[toc.key].page_count  # rare: real numbers changed a line break
         else:
             raise RuntimeError("table of contents page count does not settle")
+        self.timings["toc"] = time.perf_counter() - step
 
         self.progress(total - 1, total, _("Unione delle pagine"))
         step = time.perf_counter()
         pdf, sources = assemble.merge([self.results[c.key].pdf_path(source.cache_dir) for c in [cover, toc, *body_chunks]])
-        overlay_pdf = assemble.pikepdf.Pdf.open(self.results[overlay.key].pdf_path(source.cache_dir))
-        sources.append(overlay_pdf)
-        stamp.apply_overlay(pdf, overlay_pdf, stamps)
+        stamp.apply(pdf, self.stamps(cover, toc, body_chunks, layout, toc_title), source.stamp_font)
         marks = [assemble.Bookmark(toc_title, 1, layout.toc_start)] + [
             assemble.Bookmark(heading(s), s.level, layout.section_pages[s.key]) for s in source.sections]
         assemble.add_outline(pdf, marks)

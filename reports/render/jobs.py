@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Bump when anything that changes the bytes of a cached chunk changes (this package, WeasyPrint).
-RENDERER_VERSION = "relazione-render-1/weasyprint-70"
+RENDERER_VERSION = "relazione-render-2/weasyprint-70"
 
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one line per page laid out: noise
 
@@ -49,7 +49,6 @@ class Job:
     base_url: str
     cache_dir: str
     anchors: tuple[str, ...] = ()  # ids whose page we need (section starts)
-    stamp_margin_boxes: bool = False  # True: keep the CSS margin boxes (overlay documents)
 
 
 @dataclass
@@ -72,17 +71,15 @@ class Rendered:
 _STYLES: dict[str, tuple[object, list]] = {}
 
 
-def style_for(css: str, keep_margin_boxes: bool = False) -> tuple[object, list]:
+def style_for(css: str) -> tuple[object, list]:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-    key = sha256(css, "1" if keep_margin_boxes else "0")
+    key = sha256(css)
     if key not in _STYLES:
         font_config = FontConfiguration()
-        sheets = [CSS(string=css, font_config=font_config)]
-        if not keep_margin_boxes:
-            sheets.append(CSS(string=NO_MARGIN_BOXES_CSS, font_config=font_config))
-        _STYLES[key] = (font_config, sheets)
+        _STYLES[key] = (font_config, [CSS(string=css, font_config=font_config),
+                                      CSS(string=NO_MARGIN_BOXES_CSS, font_config=font_config)])
     return _STYLES[key]
 
 
@@ -116,7 +113,7 @@ def render_job(job: Job) -> Rendered:
     from weasyprint import HTML
 
     start = time.perf_counter()
-    font_config, sheets = style_for(job.css, job.stamp_margin_boxes)
+    font_config, sheets = style_for(job.css)
     document = HTML(string=job.html, base_url=job.base_url).render(stylesheets=sheets, font_config=font_config)
     wanted = set(job.anchors)
     anchors: dict[str, int] = {}

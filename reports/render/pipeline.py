@@ -28,11 +28,12 @@ def base_url() -> str:
     return Path(settings.BASE_DIR).as_uri() + "/"
 
 
-def stamp_font_css() -> str:
+def stamp_font() -> Path | None:
+    """The TrueType font of the running headers and page numbers (the document's own Titillium Web)."""
+    from reports.content.document import _as_truetype
+
     regular = FONT_DIR / "titillium-web-v10-latin-ext_latin-regular.woff2"
-    if not regular.exists():
-        return ""
-    return f"@font-face {{ font-family: 'Titillium Web'; font-weight: 400; src: url('{regular.as_uri()}') }}"
+    return _as_truetype(regular) if regular.exists() else None
 
 
 def document_info(cycle) -> DocumentInfo:
@@ -40,6 +41,21 @@ def document_info(cycle) -> DocumentInfo:
     return DocumentInfo(
         title=_("Relazione sulla Performance %(year)s – %(entity)s") % {"year": cycle.year, "entity": entity},
         author=entity, lang="it-IT", subject=_("Relazione sulla Performance (art. 10 d.lgs. 150/2009)"))
+
+
+def preload() -> None:
+    """Done once when a render worker process starts (Celery's worker_process_init), not in each render:
+    import WeasyPrint (about 0.45 s of loading Pango and HarfBuzz through cffi), convert the fonts, parse
+    the draft's stylesheet and lay out a tiny document, so that the render pool forked by the first
+    render inherits all of it and a cold render pays only for the Relazione itself."""
+    from django.utils import translation
+
+    from reports import content
+
+    from . import pool
+
+    with translation.override(settings.LANGUAGE_CODE):
+        pool.warm_up(content.document_css("draft"))
 
 
 def render_pdf(cycle, *, layout: str = "seed", variant: str = "draft", progress: Progress | None = None) -> RenderResult:
@@ -52,7 +68,7 @@ def render_pdf(cycle, *, layout: str = "seed", variant: str = "draft", progress:
         source = DraftSource(sections=sections, css=content.document_css(variant),
                              cover_html=content.cover_html(cycle, variant), toc_html=content.toc_html,
                              info=document_info(cycle), cache_dir=cache_dir(), base_url=base_url(),
-                             variant=variant, stamp_css=stamp_font_css())
+                             variant=variant, stamp_font=stamp_font())
         result = DraftRenderer(source, progress).run()
         result.stats.setdefault("timings", {})["build_sections"] = round(built, 3)
         result.seconds = time.perf_counter() - start

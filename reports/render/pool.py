@@ -55,14 +55,31 @@ def get_executor(warm_css: Iterable[str] = ()) -> ProcessPoolExecutor | None:
     return _executor
 
 
+_warmed: set[str] = set()
+
+#: Touches what the Relazione uses (every face of the font, tables, lists, floats, inline SVG with text), so
+#: that no pool worker loads a font face or a code path for the first time inside a render.
+WARM_UP_HTML = (
+    '<h1>Àa</h1><h3>Àa</h3><p>Àa <b>1</b> <i>2</i> <strong><em>3</em></strong> <sup class="flag">4</sup>'
+    '<span class="rs-heading-pct">5</span></p><ul><li>6</li></ul>'
+    '<table class="rs-table rs-indicators"><colgroup><col class="c-op"><col class="c-ind"><col class="c-num"></colgroup>'
+    '<thead><tr><th>7</th><th>8</th><th class="num">9</th></tr></thead>'
+    '<tbody><tr class="row-objective"><th>10</th><td><em>11</em></td><td class="num">12</td></tr></tbody></table>'
+    '<p style="font-weight: 300">13 <span style="font-weight: 600">14 <i>15</i></span> <b><i>16</i></b></p>'
+    '<figure class="rs-figure"><svg viewBox="0 0 100 20" width="100" height="20"><rect width="50" height="10"/>'
+    '<text x="1" y="15" font-size="8" font-weight="600">17</text></svg></figure>')
+
+
 def warm_up(css: str) -> None:
     """Lay out and write a tiny document once before forking: the children then inherit WeasyPrint's
     lazily imported modules, fontconfig's and Pango's caches and the decoded fonts (~0.1-0.3 s each)."""
     from weasyprint import HTML
 
+    if css in _warmed:
+        return
+    _warmed.add(css)
     font_config, sheets = style_for(css)
-    HTML(string="<p>Àa <b>1</b> <i>2</i></p><table><tr><td>3</td></tr></table>").render(
-        stylesheets=sheets, font_config=font_config).write_pdf()
+    HTML(string=WARM_UP_HTML).render(stylesheets=sheets, font_config=font_config).write_pdf()
 
 
 def shutdown() -> None:

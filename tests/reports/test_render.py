@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +18,10 @@ import pikepdf
 import pytest
 from django.conf import settings
 
+from reports.render import stamp
 from reports.render.assemble import DocumentInfo
 from reports.render.draft import DraftRenderer, DraftSource, group_sections
-from reports.render.pipeline import base_url, render_single_pass, stamp_font_css
+from reports.render.pipeline import base_url, render_single_pass, stamp_font
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) not installed")
 
@@ -76,7 +79,7 @@ class Toc:
 def source(tmp_path) -> DraftSource:
     return DraftSource(sections=_sections(), css=CSS, cover_html="<h1>Relazione sulla Performance 2023</h1>",
                        toc_html=Toc(), info=DocumentInfo("Relazione sulla Performance 2023 – Ente di prova", "Ente di prova"),
-                       cache_dir=tmp_path / "cache", base_url=base_url(), stamp_css=stamp_font_css())
+                       cache_dir=tmp_path / "cache", base_url=base_url(), stamp_font=stamp_font())
 
 
 def _text(pdf: Path, page: int) -> str:
@@ -104,7 +107,7 @@ def test_draft_pages_are_the_chunks_pages_with_numbers_and_headers(source, tmp_p
     last = _text(path, n)
     assert f"pagina {n} di {n}" in last
     # The running header names the chapter the last page belongs to (section 24 opens the last chapter).
-    assert "24 Titolo della sezione 24" in last
+    assert "24 TITOLO DELLA SEZIONE 24" in last
     # The chunks' own margin boxes are suppressed: numbers come only from the stamps.
     everything = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
     assert "QUESTO NON DEVE COMPARIRE" not in everything
@@ -225,3 +228,45 @@ def test_the_pool_starts_inside_a_daemonic_process_as_celery_prefork_children_ar
         assert executor is not None and executor.submit(sum, [1, 2]).result(timeout=60) == 3
     finally:
         pool.shutdown()
+
+
+def test_stamps_are_text_in_an_embedded_font_inside_the_page_margins(source, tmp_path):
+    result = DraftRenderer(source).run()
+    path = _write(tmp_path, result.pdf)
+    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts)  # every font embedded, the stamps' too
+    # pdftotext -bbox: the footer of page 2 sits in the bottom margin, right-aligned to the text column.
+    html = subprocess.run(["pdftotext", "-bbox", "-f", "2", "-l", "2", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html)
+    footer = [w for w in words if w[4] in ("pagina", "di")]
+    assert footer and all(float(w[1]) > 841.89 - 16 * 72 / 25.4 for w in footer)
+    last = max(float(w[2]) for w in words if float(w[1]) > 800)
+    assert abs(last - (595.28 - stamp.RIGHT_MM * stamp.MM)) < 1.5
+
+
+def test_a_header_too_long_for_the_line_is_cut_with_an_ellipsis():
+    font = stamp.load_font(stamp_font())
+    room = 100.0
+    fitted = font.fit("Rendicontazione della performance organizzativa e individuale " * 3, 7.5, room)
+    assert fitted.endswith(b"\x85") and font.width(fitted, 7.5) <= room
+    assert font.fit("Indice", 7.5, room) == b"Indice"
+    assert font.encode("Attività – più") == "Attività – più".encode("cp1252")
+
+
+def test_preload_readies_the_renderer_once_per_worker_process():
+    from celery.signals import worker_process_init
+
+    from reports import content
+    from reports.render import pool
+    from reports.render.pipeline import preload
+    from reports.tasks import preload_renderer
+
+    assert any(getattr(receiver(), "__name__", "") == preload_renderer.__name__
+               for _key, receiver in worker_process_init.receivers)
+    from django.utils import translation
+
+    preload()
+    with translation.override(settings.LANGUAGE_CODE):
+        assert content.document_css("draft") in pool._warmed
+    assert "weasyprint" in sys.modules
