@@ -39,13 +39,19 @@ FONT_FACES = (
 TocEntry = tuple[str, str, int, "int | None"]
 
 
+def truetype_face(suffix: str) -> Path | None:
+    """One Titillium Web face ("regular", "700", ...) as TrueType, or None in a stripped checkout (where the
+    DejaVu Sans fallback takes over)."""
+    woff2 = FONT_DIR / f"titillium-web-v10-latin-ext_latin-{suffix}.woff2"
+    return _as_truetype(woff2) if woff2.exists() else None
+
+
 def _font_faces() -> str:
     rules = []
     for weight, style, suffix in FONT_FACES:
-        path = FONT_DIR / f"titillium-web-v10-latin-ext_latin-{suffix}.woff2"
-        if path.exists():  # absent in a stripped checkout: the DejaVu Sans fallback takes over
+        if (path := truetype_face(suffix)) is not None:
             rules.append(f"@font-face {{ font-family: 'Titillium Web'; font-weight: {weight}; font-style: {style}; "
-                         f"src: url('{_as_truetype(path).as_uri()}') format('truetype'); }}")
+                         f"src: url('{path.as_uri()}') format('truetype'); }}")
     return "\n".join(rules)
 
 

@@ -17,7 +17,6 @@ from .draft import DraftRenderer, DraftSource, Progress, RenderResult
 from .jobs import RENDERER_VERSION, sha256
 
 PDF_VARIANTS = {"pdfa": "pdf/a-3b", "pdfua": "pdf/ua-1"}
-FONT_DIR = Path(settings.BASE_DIR) / "static" / "vendor" / "bootstrap-italia" / "fonts" / "Titillium_Web"
 
 
 def cache_dir() -> Path:
@@ -30,10 +29,9 @@ def base_url() -> str:
 
 def stamp_font() -> Path | None:
     """The TrueType font of the running headers and page numbers (the document's own Titillium Web)."""
-    from reports.content.document import _as_truetype
+    from reports.content.document import truetype_face
 
-    regular = FONT_DIR / "titillium-web-v10-latin-ext_latin-regular.woff2"
-    return _as_truetype(regular) if regular.exists() else None
+    return truetype_face("regular")
 
 
 def document_info(cycle) -> DocumentInfo:

@@ -77,9 +77,9 @@ def warm_up(css: str) -> None:
 
     if css in _warmed:
         return
-    _warmed.add(css)
     font_config, sheets = style_for(css)
     HTML(string=WARM_UP_HTML).render(stylesheets=sheets, font_config=font_config).write_pdf()
+    _warmed.add(css)  # only once it worked: a failed warm-up is tried again by the next render
 
 
 def shutdown() -> None:

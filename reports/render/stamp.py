@@ -63,8 +63,9 @@ class StampFont:
         return data.rstrip() + ellipsis
 
     def to_pdf(self, pdf: pikepdf.Pdf) -> pikepdf.Object:
-        file = pikepdf.Stream(pdf, self.path.read_bytes())
-        file.Length1 = len(file.read_raw_bytes())
+        data = self.path.read_bytes()
+        file = pikepdf.Stream(pdf, data)
+        file.Length1 = len(data)
         descriptor = Dictionary(Type=Name.FontDescriptor, FontName=Name("/" + self.name), Flags=32,
                                 FontBBox=Array(list(self.bbox)), ItalicAngle=0, Ascent=self.ascent,
                                 Descent=self.descent, CapHeight=self.cap_height, StemV=80, FontFile2=file)
