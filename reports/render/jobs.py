@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Bump when anything that changes the bytes of a cached chunk changes (this package, WeasyPrint).
-RENDERER_VERSION = "relazione-render-2/weasyprint-70"
+RENDERER_VERSION = "relazione-render-3/weasyprint-70"
 
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one line per page laid out: noise
 
@@ -75,6 +75,9 @@ def style_for(css: str) -> tuple[object, list]:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+    from . import deflate
+
+    deflate.install()
     key = sha256(css)
     if key not in _STYLES:
         font_config = FontConfiguration()
@@ -110,11 +113,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def render_job(job: Job) -> Rendered:
     """Lay out and write one document, store it in the cache, return its facts."""
-    from weasyprint import HTML
+    from .parse import weasy_html
 
     start = time.perf_counter()
     font_config, sheets = style_for(job.css)
-    document = HTML(string=job.html, base_url=job.base_url).render(stylesheets=sheets, font_config=font_config)
+    document = weasy_html(job.html, job.base_url).render(stylesheets=sheets, font_config=font_config)
     wanted = set(job.anchors)
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):

@@ -79,12 +79,14 @@ def render_pdf(cycle, *, layout: str = "seed", variant: str = "draft", progress:
 
 def render_single_pass(html: str, *, info: DocumentInfo, variant: str, progress: Progress | None = None,
                        start: float | None = None) -> RenderResult:
-    from weasyprint import HTML
+    from . import deflate
+    from .parse import weasy_html
 
+    deflate.install()
     start = time.perf_counter() if start is None else start
     progress = progress or (lambda done, total, label: None)
     progress(0, 2, _("Composizione del documento"))
-    document = HTML(string=html, base_url=base_url()).render()
+    document = weasy_html(html, base_url()).render()
     # Title, author and language from here, whatever the HTML says: they go into both the document
     # information dictionary and the XMP packet that PDF/A requires to agree with it.
     document.metadata.title = info.title

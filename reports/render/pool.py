@@ -73,12 +73,12 @@ WARM_UP_HTML = (
 def warm_up(css: str) -> None:
     """Lay out and write a tiny document once before forking: the children then inherit WeasyPrint's
     lazily imported modules, fontconfig's and Pango's caches and the decoded fonts (~0.1-0.3 s each)."""
-    from weasyprint import HTML
+    from .parse import weasy_html
 
     if css in _warmed:
         return
     font_config, sheets = style_for(css)
-    HTML(string=WARM_UP_HTML).render(stylesheets=sheets, font_config=font_config).write_pdf()
+    weasy_html(WARM_UP_HTML, None).render(stylesheets=sheets, font_config=font_config).write_pdf()
     _warmed.add(css)  # only once it worked: a failed warm-up is tried again by the next render
 
 

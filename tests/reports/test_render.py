@@ -270,3 +270,21 @@ def test_preload_readies_the_renderer_once_per_worker_process():
     with translation.override(settings.LANGUAGE_CODE):
         assert content.document_css("draft") in pool._warmed
     assert "weasyprint" in sys.modules
+
+
+def test_chunk_streams_are_deflated_at_the_default_level_and_still_read_back(source, tmp_path):
+    """deflate.py replaces pydyf's level-9 compression with a copy of its code: it must still apply to
+    the pydyf release installed (a new release keeps the original and this test says so), and what it
+    writes must decode to the same page text."""
+    import pydyf
+    import zlib
+
+    from reports.render import deflate
+
+    assert deflate.install(), f"pydyf {pydyf.__version__}: review deflate.py against its Stream.data and bump PYDYF_VERSION"
+    stream = pydyf.Stream([b"BT /F1 10 Tf (camera di commercio) Tj ET"] * 50, compress=True)
+    body = stream.data.split(b"stream\n", 1)[1].rsplit(b"\nendstream", 1)[0]
+    assert zlib.decompress(body) == b"\n".join([b"BT /F1 10 Tf (camera di commercio) Tj ET"] * 50)
+    assert body == zlib.compress(zlib.decompress(body), deflate.LEVEL)
+    result = DraftRenderer(source).run()
+    assert "Titolo della sezione 7" in _text(_write(tmp_path, result.pdf), result.stats["section_pages"]["s7"])
