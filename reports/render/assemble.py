@@ -37,6 +37,20 @@ def merge(paths: list[Path]) -> tuple[pikepdf.Pdf, list[pikepdf.Pdf]]:
     return pdf, sources
 
 
+def insert(pdf: pikepdf.Pdf, sources: list[pikepdf.Pdf], index: int, path: Path) -> None:
+    """The pages of ``path`` inserted before page ``index`` (0-based)."""
+    source = pikepdf.Pdf.open(path)
+    sources.append(source)
+    for offset, page in enumerate(source.pages):
+        pdf.pages.insert(index + offset, page)
+
+
+def close(pdf: pikepdf.Pdf, sources: list[pikepdf.Pdf]) -> None:
+    for source in sources:
+        source.close()
+    pdf.close()
+
+
 def add_outline(pdf: pikepdf.Pdf, bookmarks: list[Bookmark]) -> None:
     """Nested bookmarks: each item under the last one of a lower level."""
     with pdf.open_outline() as outline:
@@ -76,7 +90,5 @@ def save(pdf: pikepdf.Pdf, sources: list[pikepdf.Pdf]) -> bytes:
         pdf.save(out, compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none,
                  object_stream_mode=pikepdf.ObjectStreamMode.preserve, deterministic_id=True)
     finally:
-        for source in sources:
-            source.close()
-        pdf.close()
+        close(pdf, sources)
     return out.getvalue()

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from . import assemble, stamp
 from .jobs import RENDERER_VERSION, Job, Rendered, read_cached, sha256
-from .pool import run_jobs
+from .pool import run_jobs, start_job
 
 #: Sections that open a page (print.css: chapters, each strategic objective, each scorecard). A chunk starts
 #: exactly there and nowhere else, so the chunked draft paginates like the single-pass PDF/A and PDF/UA.
@@ -176,27 +176,30 @@ class DraftRenderer:
         self.render(chunks, counter, total)
         self.timings["chunks"] = time.perf_counter() - start
 
+        # The contents take as many pages as the placeholder's (the numbers are right-aligned in a fixed
+        # column); laid out with the real numbers in the pool while this process merges the other pages.
         toc_pages = self.results[placeholder_toc.key].page_count
         step = time.perf_counter()
-        for _attempt in range(MAX_TOC_PASSES):
-            layout = self.layout(cover, toc_pages, body_chunks)
-            toc = self.chunk(toc_title, source.toc_html(self.toc_entries(layout.section_pages)))
-            self.render([toc])
-            if self.results[toc.key].page_count == toc_pages:
-                break
-            toc_pages = self.results[toc.key].page_count  # rare: real numbers changed a line break
-        else:
-            raise RuntimeError("table of contents page count does not settle")
-        self.timings["toc"] = time.perf_counter() - step
-
+        layout = self.layout(cover, toc_pages, body_chunks)
+        toc = self.chunk(toc_title, source.toc_html(self.toc_entries(layout.section_pages)))
+        wait_for_toc = self.start(toc)
         self.progress(total - 1, total, _("Unione delle pagine"))
-        step = time.perf_counter()
-        pdf, sources = assemble.merge([self.results[c.key].pdf_path(source.cache_dir) for c in [cover, toc, *body_chunks]])
-        stamp.apply(pdf, self.stamps(cover, toc, body_chunks, layout, toc_title), source.stamp_font)
-        marks = [assemble.Bookmark(toc_title, 1, layout.toc_start)] + [
-            assemble.Bookmark(heading(s), s.level, layout.section_pages[s.key]) for s in source.sections]
-        assemble.add_outline(pdf, marks)
-        assemble.set_metadata(pdf, source.info)
+        pdf, sources = assemble.merge([self.results[c.key].pdf_path(source.cache_dir) for c in [cover, *body_chunks]])
+        try:
+            waited = time.perf_counter()
+            self.results[toc.key] = wait_for_toc()
+            if self.results[toc.key].page_count != toc_pages:
+                toc, layout = self.settle_toc(cover, body_chunks, self.results[toc.key].page_count, toc_title)
+            self.timings["toc"] = time.perf_counter() - waited
+            assemble.insert(pdf, sources, layout.toc_start, self.results[toc.key].pdf_path(source.cache_dir))
+            stamp.apply(pdf, self.stamps(cover, toc, body_chunks, layout, toc_title), source.stamp_font)
+            marks = [assemble.Bookmark(toc_title, 1, layout.toc_start)] + [
+                assemble.Bookmark(heading(s), s.level, layout.section_pages[s.key]) for s in source.sections]
+            assemble.add_outline(pdf, marks)
+            assemble.set_metadata(pdf, source.info)
+        except BaseException:
+            assemble.close(pdf, sources)
+            raise
         page_count = len(pdf.pages)
         data = assemble.save(pdf, sources)
         self.timings["merge"] = time.perf_counter() - step
@@ -207,6 +210,34 @@ class DraftRenderer:
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "section_pages": {k: v + 1 for k, v in layout.section_pages.items()},
             "parts": [(c.label, c.key, self.results[c.key].page_count) for c in [cover, toc, *body_chunks]]})
+
+    def start(self, chunk: Chunk) -> Callable[[], Rendered]:
+        """Like render([chunk]) but without waiting: returns the function that waits."""
+        cached = read_cached(self.source.cache_dir, chunk.key)
+        if cached is not None:
+            self.cached.append(chunk.label)
+            return lambda: cached
+        wait = start_job(self.job(chunk), warm_css=[self.source.css])
+
+        def result() -> Rendered:
+            rendered = wait()
+            self.rendered.append(chunk.label)
+            return rendered
+
+        return result
+
+    def settle_toc(self, cover: Chunk, body_chunks: list[Chunk], toc_pages: int,
+                   toc_title: str) -> tuple[Chunk, DraftRenderer.Layout]:
+        """Rare: the real page numbers changed a line break of the contents, and so their page count and
+        every number after them. Laid out again until the count settles."""
+        for _attempt in range(MAX_TOC_PASSES):
+            layout = self.layout(cover, toc_pages, body_chunks)
+            toc = self.chunk(toc_title, self.source.toc_html(self.toc_entries(layout.section_pages)))
+            self.render([toc])
+            if self.results[toc.key].page_count == toc_pages:
+                return toc, layout
+            toc_pages = self.results[toc.key].page_count
+        raise RuntimeError("table of contents page count does not settle")
 
     # -- page arithmetic -----------------------------------------------------------------------------
     @dataclass

@@ -89,6 +89,29 @@ def shutdown() -> None:
     _executor, _owner_pid = None, None
 
 
+def start_job(job: Job, *, warm_css: Iterable[str] = ()) -> Callable[[], Rendered]:
+    """Start ``job`` in the pool and return a function that waits for its result, so that this process
+    can do other work meanwhile (rendered in this process, when the function is called, without a pool)."""
+    executor = get_executor(warm_css)
+    if executor is None:
+        return lambda: render_job(job)
+    try:
+        future = executor.submit(render_job, job)
+    except BrokenProcessPool:
+        shutdown()
+        raise
+
+    def result() -> Rendered:
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            logger.exception("a Relazione render worker died; the pool is replaced")
+            shutdown()
+            raise
+
+    return result
+
+
 def run_jobs(jobs: list[Job], on_done: Callable[[Job, Rendered], None], *, warm_css: Iterable[str] = ()) -> None:
     """Render ``jobs`` (largest first, so the long ones do not finish last alone), calling ``on_done``
     in this process as each finishes. Raises the first worker error."""

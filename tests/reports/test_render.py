@@ -132,6 +132,29 @@ def test_table_of_contents_points_at_the_page_where_each_section_starts(source, 
         assert len(chapters[1].children) == 5
 
 
+class GrowingToc(Toc):
+    """Contents whose real page numbers make them a page longer than the placeholder's (as a long title
+    wrapping differently could): every page number after them moves by one."""
+
+    def __call__(self, entries):
+        html = super().__call__(entries)
+        real = all(p != 999 for *_rest, p in entries)
+        return html + ('<p style="break-before: page">Note all\'indice.</p>' if real else "")
+
+
+def test_contents_that_grow_with_the_real_numbers_are_laid_out_until_the_numbers_hold(source, tmp_path):
+    source.toc_html = GrowingToc()
+    result = DraftRenderer(source).run()
+    path = _write(tmp_path, result.pdf)
+    parts = {label: pages for label, _key, pages in result.stats["parts"]}
+    toc_pages = parts["Indice"]
+    assert toc_pages == 2  # the entries' page and the extra one
+    for (number, title, _level, page), section in zip(source.toc_html.entries, source.sections):
+        assert f"{number} {title}" in _text(path, page), f"{title} not on page {page}"
+        assert result.stats["section_pages"][section.key] == page
+    assert "Note all'indice." in _text(path, 1 + toc_pages)
+
+
 def test_re_render_lays_out_only_the_changed_chunk(source, tmp_path):
     first = DraftRenderer(source).run()
     assert first.stats["cached"] == 0
