@@ -5,12 +5,15 @@ the disk cache itself, so only a few hundred bytes travel back to the parent pro
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,23 +114,42 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No automatic garbage collection while a document is laid out and written, one young-generation
+    collection afterwards. WeasyPrint allocates hundreds of thousands of objects per document (boxes,
+    styles, text runs), so the collector keeps running and walking the growing tree: measured on the
+    demo's chunks, that is a sixth of their CPU (4.33 s with, 3.6 s without). The cycles it leaves
+    (about 16,000 objects per chunk) are all young and are freed by one generation-0 pass (5 ms)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.collect(0)
+
+
 def render_job(job: Job) -> Rendered:
     """Lay out and write one document, store it in the cache, return its facts."""
     from .parse import weasy_html
 
     start = time.perf_counter()
     font_config, sheets = style_for(job.css)
-    document = weasy_html(job.html, job.base_url).render(stylesheets=sheets, font_config=font_config)
-    wanted = set(job.anchors)
-    anchors: dict[str, int] = {}
-    for index, page in enumerate(document.pages):
-        for name in page.anchors:
-            if name in wanted and name not in anchors:
-                anchors[name] = index
-    pdf = document.write_pdf()
-    # CSS px to PDF points: 1px = 0.75pt.
-    sizes = [(round(p.width * 0.75, 2), round(p.height * 0.75, 2)) for p in document.pages]
-    result = Rendered(key=job.key, page_count=len(document.pages), anchors=anchors, sizes=sizes,
+    with gc_paused():
+        document = weasy_html(job.html, job.base_url).render(stylesheets=sheets, font_config=font_config)
+        wanted = set(job.anchors)
+        anchors: dict[str, int] = {}
+        for index, page in enumerate(document.pages):
+            for name in page.anchors:
+                if name in wanted and name not in anchors:
+                    anchors[name] = index
+        pdf = document.write_pdf()
+        # CSS px to PDF points: 1px = 0.75pt.
+        sizes = [(round(p.width * 0.75, 2), round(p.height * 0.75, 2)) for p in document.pages]
+        del document
+    result = Rendered(key=job.key, page_count=len(sizes), anchors=anchors, sizes=sizes,
                       seconds=time.perf_counter() - start)
     folder = Path(job.cache_dir)
     folder.mkdir(parents=True, exist_ok=True)

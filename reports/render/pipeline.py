@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from .assemble import DocumentInfo
 from .draft import DraftRenderer, DraftSource, Progress, RenderResult
-from .jobs import RENDERER_VERSION, sha256
+from .jobs import RENDERER_VERSION, gc_paused, sha256
 
 PDF_VARIANTS = {"pdfa": "pdf/a-3b", "pdfua": "pdf/ua-1"}
 
@@ -86,18 +86,21 @@ def render_single_pass(html: str, *, info: DocumentInfo, variant: str, progress:
     start = time.perf_counter() if start is None else start
     progress = progress or (lambda done, total, label: None)
     progress(0, 2, _("Composizione del documento"))
-    document = weasy_html(html, base_url()).render()
-    # Title, author and language from here, whatever the HTML says: they go into both the document
-    # information dictionary and the XMP packet that PDF/A requires to agree with it.
-    document.metadata.title = info.title
-    document.metadata.authors = [info.author]
-    document.metadata.description = info.subject
-    document.metadata.lang = info.lang
-    document.metadata.generator = info.creator
-    progress(1, 2, _("Scrittura del PDF"))
-    content_hash = sha256(RENDERER_VERSION, variant, html)
-    pdf = document.write_pdf(pdf_variant=PDF_VARIANTS[variant], pdf_identifier=bytes.fromhex(content_hash[:32]),
-                             custom_metadata=True)
+    with gc_paused():
+        document = weasy_html(html, base_url()).render()
+        # Title, author and language from here, whatever the HTML says: they go into both the document
+        # information dictionary and the XMP packet that PDF/A requires to agree with it.
+        document.metadata.title = info.title
+        document.metadata.authors = [info.author]
+        document.metadata.description = info.subject
+        document.metadata.lang = info.lang
+        document.metadata.generator = info.creator
+        progress(1, 2, _("Scrittura del PDF"))
+        content_hash = sha256(RENDERER_VERSION, variant, html)
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANTS[variant], pdf_identifier=bytes.fromhex(content_hash[:32]),
+                                 custom_metadata=True)
+        page_count = len(document.pages)
+        del document
     progress(2, 2, _("Relazione pronta"))
-    return RenderResult(pdf=pdf, page_count=len(document.pages), content_hash=content_hash,
+    return RenderResult(pdf=pdf, page_count=page_count, content_hash=content_hash,
                         seconds=time.perf_counter() - start, stats={"single_pass": True})
