@@ -61,13 +61,15 @@ def render_pdf(cycle, *, layout: str = "seed", variant: str = "draft", progress:
 
     start = time.perf_counter()
     if variant == "draft":
-        sections = content.build_sections(cycle, layout=layout)
-        built = time.perf_counter() - start
-        source = DraftSource(sections=sections, css=content.document_css(variant),
-                             cover_html=content.cover_html(cycle, variant), toc_html=content.toc_html,
-                             info=document_info(cycle), cache_dir=cache_dir(), base_url=base_url(),
-                             variant=variant, stamp_font=stamp_font())
-        result = DraftRenderer(source, progress).run()
+        # This process builds the sections and merges the chunks: no collector walking its heap meanwhile either.
+        with gc_paused():
+            sections = content.build_sections(cycle, layout=layout)
+            built = time.perf_counter() - start
+            source = DraftSource(sections=sections, css=content.document_css(variant),
+                                 cover_html=content.cover_html(cycle, variant), toc_html=content.toc_html,
+                                 info=document_info(cycle), cache_dir=cache_dir(), base_url=base_url(),
+                                 variant=variant, stamp_font=stamp_font())
+            result = DraftRenderer(source, progress).run()
         result.stats.setdefault("timings", {})["build_sections"] = round(built, 3)
         result.seconds = time.perf_counter() - start
         return result

@@ -7,6 +7,7 @@ fails cleanly (the next render gets a new pool).
 """
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -50,7 +51,9 @@ def get_executor(warm_css: Iterable[str] = ()) -> ProcessPoolExecutor | None:
         # (so that they cannot be orphaned). Ours cannot be: a pool worker blocks on its call queue and
         # exits on EOF as soon as this process goes, however it goes.
         current._config["daemon"] = False
-    _executor = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"))
+    # The collector may be paused in this process while it forks (jobs.gc_paused): workers start with it on.
+    _executor = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
+                                    initializer=gc.enable)
     _owner_pid = os.getpid()
     return _executor
 

@@ -311,3 +311,28 @@ def test_chunk_streams_are_deflated_at_the_default_level_and_still_read_back(sou
     assert body == zlib.compress(zlib.decompress(body), deflate.LEVEL)
     result = DraftRenderer(source).run()
     assert "Titolo della sezione 7" in _text(_write(tmp_path, result.pdf), result.stats["section_pages"]["s7"])
+
+
+def test_a_chunk_render_restores_the_collector_and_leaves_no_garbage_cycles(source):
+    """jobs.gc_paused: the collector is off while WeasyPrint works and one pass frees its cycles after,
+    so a long-lived worker does not grow with every render."""
+    import gc
+
+    from reports.render.jobs import render_job
+
+    renderer = DraftRenderer(source)
+    job = renderer.job(renderer.section_chunks()[1])
+    render_job(job)  # first render: caches (fonts, styles) fill up once
+    gc.collect()
+    before = len(gc.get_objects())
+    for _ in range(3):
+        render_job(job)
+    assert gc.isenabled()
+    assert len(gc.get_objects()) - before < 500
+    gc.disable()
+    try:
+        render_job(job)
+        assert not gc.isenabled()  # left as the caller had it, with the render's cycles already freed
+        assert gc.get_count()[0] < 700
+    finally:
+        gc.enable()
