@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import page_cache
+from .admin_freeze import FrozenAdminMixin, FrozenInlineMixin
 from .tasks import schedule_recompute
 
 from .models import (
@@ -55,21 +56,21 @@ class CycleDataMixin:
             page_cache.bump(cycle_id)
 
 
-class CycleDataAdmin(CycleDataMixin, admin.ModelAdmin):
+class CycleDataAdmin(FrozenAdminMixin, CycleDataMixin, admin.ModelAdmin):
     pass
 
 
-class CycleHistoryAdmin(CycleDataMixin, SimpleHistoryAdmin):
+class CycleHistoryAdmin(FrozenAdminMixin, CycleDataMixin, SimpleHistoryAdmin):
     pass
 
 
-class PeriodInline(admin.TabularInline):
+class PeriodInline(FrozenInlineMixin, admin.TabularInline):
     model = Period
     extra = 0
     fields = ("code", "name", "reference_date", "deadline", "is_final", "locked")
 
 
-class PerspectiveInline(admin.TabularInline):
+class PerspectiveInline(FrozenInlineMixin, admin.TabularInline):
     model = Perspective
     extra = 0
     fields = ("code", "name", "position")
@@ -80,10 +81,12 @@ class CycleAdmin(CycleDataAdmin):
     list_display = ("year", "entity", "state", "piao_due", "relazione_due")
     list_filter = ("entity", "state")
     search_fields = ("entity__name", "piao_reference")
+    # The state moves only through the workflow (performance/workflow.py), never by editing the field.
+    readonly_fields = ("state",)
     inlines = [PerspectiveInline, PeriodInline]
 
 
-class OperationalObjectiveInline(admin.TabularInline):
+class OperationalObjectiveInline(FrozenInlineMixin, admin.TabularInline):
     model = OperationalObjective
     extra = 0
     fields = ("code", "title", "weight", "position")
@@ -99,7 +102,7 @@ class StrategicObjectiveAdmin(CycleDataAdmin):
     inlines = [OperationalObjectiveInline]
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(FrozenInlineMixin, admin.TabularInline):
     model = Indicator
     extra = 0
     fields = ("code", "name", "kind", "direction", "target_raw", "weight")
@@ -116,14 +119,14 @@ class OperationalObjectiveAdmin(CycleDataAdmin):
     inlines = [IndicatorInline]
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(FrozenInlineMixin, admin.TabularInline):
     model = Assignment
     extra = 0
     fields = ("scorecard", "indicator", "weight", "printed_realization_raw", "position")
     autocomplete_fields = ("scorecard", "indicator")
 
 
-class MeasurementInline(admin.TabularInline):
+class MeasurementInline(FrozenInlineMixin, admin.TabularInline):
     model = Measurement
     extra = 0
     fields = ("period", "raw_value", "is_nv", "nv_reason", "note", "version")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from organization.models import Entity, OrgUnit
 
 from .. import bulk
+from ..freeze import CycleFrozen, ensure_cycle_writable
 from ..tasks import schedule_recompute
 from ..models import (
     Assignment,
@@ -316,6 +317,11 @@ def import_plan(path: Path | str, *, year: int, entity: Entity | None = None, dr
     with transaction.atomic():
         if cycle is None:
             cycle = Cycle.objects.create(entity=entity, year=year)
+        try:
+            # Under lock (freeze.py): a freeze that started after the check above waits for this import.
+            ensure_cycle_writable(cycle.pk)
+        except CycleFrozen as exc:
+            raise ImportFailed([ImportIssue("", None, "", exc.messages[0])]) from exc
         report = ImportReport(cycle=cycle, dry_run=dry_run)
         _write(cycle, records, acting_user, report)
         if dry_run:
