@@ -10,6 +10,9 @@ from .models import (
     Assignment,
     Override,
     Cycle,
+    CycleSnapshot,
+    CycleTransition,
+    PlanChange,
     Indicator,
     Measurement,
     OperationalObjective,
@@ -189,14 +192,8 @@ class MeasurementAdmin(CycleHistoryAdmin):
         schedule_recompute(obj.period.cycle_id)
 
 
-@admin.register(Override)
-class OverrideAdmin(CycleDataAdmin):
-    """Read-only here: requests and decisions go through the indicator page (services.py)."""
-
-    list_display = ("cycle", "level", "object_id", "value", "status", "requested_by", "requested_at", "decided_by")
-    list_filter = ("cycle", "status", "level")
-    search_fields = ("justification", "decision_note")
-    list_select_related = ("cycle__entity", "requested_by", "decided_by")
+class ReadOnlyAdminMixin:
+    """Shown, never added, changed or deleted in the admin."""
 
     def has_add_permission(self, request):
         return False
@@ -206,6 +203,39 @@ class OverrideAdmin(CycleDataAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Override)
+class OverrideAdmin(ReadOnlyAdminMixin, CycleDataAdmin):
+    """Read-only here: requests and decisions go through the indicator page (services.py)."""
+
+    list_display = ("cycle", "level", "object_id", "value", "status", "requested_by", "requested_at", "decided_by")
+    list_filter = ("cycle", "status", "level")
+    search_fields = ("justification", "decision_note")
+    list_select_related = ("cycle__entity", "requested_by", "decided_by")
+
+
+class RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Records of the workflow: read here, written only by performance/workflow.py and plan_changes.py."""
+
+
+@admin.register(CycleTransition)
+class CycleTransitionAdmin(RecordAdmin):
+    list_display = ("cycle", "from_state", "to_state", "user", "at", "snapshot")
+    list_filter = ("cycle", "to_state")
+
+
+@admin.register(CycleSnapshot)
+class CycleSnapshotAdmin(RecordAdmin):
+    list_display = ("cycle", "number", "created_at", "created_by", "sha256")
+    exclude = ("data",)  # megabytes of JSON: downloaded from the cycle's state page instead
+
+
+@admin.register(PlanChange)
+class PlanChangeAdmin(RecordAdmin):
+    list_display = ("cycle", "changed_on", "object_code", "field", "old_value", "new_value", "act")
+    list_filter = ("cycle", "object_kind")
+    search_fields = ("object_code", "act", "reason")
 
 
 admin.site.site_header = _("Misura – amministrazione")
