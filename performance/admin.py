@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import page_cache
-from .admin_freeze import FrozenAdminMixin, FrozenInlineMixin
+from .admin_freeze import FrozenAdminMixin, FrozenInlineMixin, PlanChangeFormMixin, PlanInlineMixin
 from .tasks import schedule_recompute
 
 from .models import (
@@ -89,7 +89,7 @@ class CycleAdmin(CycleDataAdmin):
     inlines = [PerspectiveInline, PeriodInline]
 
 
-class OperationalObjectiveInline(FrozenInlineMixin, admin.TabularInline):
+class OperationalObjectiveInline(PlanInlineMixin, admin.TabularInline):
     model = OperationalObjective
     extra = 0
     fields = ("code", "title", "weight", "position")
@@ -97,7 +97,7 @@ class OperationalObjectiveInline(FrozenInlineMixin, admin.TabularInline):
 
 
 @admin.register(StrategicObjective)
-class StrategicObjectiveAdmin(CycleDataAdmin):
+class StrategicObjectiveAdmin(PlanChangeFormMixin, CycleDataAdmin):
     list_display = ("code", "title", "perspective", "cycle")
     list_filter = ("cycle", "perspective")
     search_fields = ("code", "title", "narrative")
@@ -105,7 +105,7 @@ class StrategicObjectiveAdmin(CycleDataAdmin):
     inlines = [OperationalObjectiveInline]
 
 
-class IndicatorInline(FrozenInlineMixin, admin.TabularInline):
+class IndicatorInline(PlanInlineMixin, admin.TabularInline):
     model = Indicator
     extra = 0
     fields = ("code", "name", "kind", "direction", "target_raw", "weight")
@@ -113,7 +113,7 @@ class IndicatorInline(FrozenInlineMixin, admin.TabularInline):
 
 
 @admin.register(OperationalObjective)
-class OperationalObjectiveAdmin(CycleDataAdmin):
+class OperationalObjectiveAdmin(PlanChangeFormMixin, CycleDataAdmin):
     list_display = ("code", "title", "strategic_objective", "weight", "is_common")
     list_filter = ("cycle", "is_common", "strategic_objective__perspective")
     search_fields = ("code", "title")
@@ -122,7 +122,7 @@ class OperationalObjectiveAdmin(CycleDataAdmin):
     inlines = [IndicatorInline]
 
 
-class AssignmentInline(FrozenInlineMixin, admin.TabularInline):
+class AssignmentInline(PlanInlineMixin, admin.TabularInline):
     model = Assignment
     extra = 0
     fields = ("scorecard", "indicator", "weight", "printed_realization_raw", "position")
@@ -138,7 +138,7 @@ class MeasurementInline(FrozenInlineMixin, admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(CycleDataAdmin):
+class IndicatorAdmin(PlanChangeFormMixin, CycleDataAdmin):
     list_display = ("code", "name", "kind", "direction", "target_raw", "realization", "flags", "is_common")
     list_filter = ("cycle", "kind", "direction", "is_common", "score__status",
                    "operational_objective__strategic_objective")
@@ -165,7 +165,7 @@ class ScorecardAdmin(CycleDataAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(CycleDataAdmin):
+class AssignmentAdmin(PlanChangeFormMixin, CycleDataAdmin):
     list_display = ("scorecard", "indicator", "weight", "printed_realization_raw")
     list_filter = ("scorecard__cycle", "scorecard")
     search_fields = ("indicator__name", "indicator__code", "scorecard__title")

@@ -42,6 +42,7 @@ class ReportSection(FreezeGuarded, models.Model):
         INDIVIDUAL_SCORECARD = "individual_scorecard", _("Scheda individuale")
         RESULTS_SUMMARY = "results_summary", _("Sintesi dei risultati")
         METHOD = "method", _("Appendice: il metodo di calcolo")
+        PLAN_CHANGES = "plan_changes", _("Variazioni del piano in corso d'anno")
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="report_sections", verbose_name=_("ciclo"))
     layout = models.CharField(_("struttura"), max_length=10, choices=Layout.choices, default=Layout.SEED)

@@ -22,7 +22,7 @@ SEED_ORDER = [
     "so-4-1", "obiettivi-comuni", "obiettivi-operativi",
     "unita-ag", "unita-prom", "unita-com", "unita-ri", "unita-sport", "unita-reg", "unita-rs", "unita-rf",
     "unita-ru", "unita-bgs", "bilancio-di-genere", "obiettivi-individuali", "individuale-sg", "individuale-dir",
-    "processo", "metodo",
+    "processo", "variazioni-piano", "metodo",
 ]
 
 
