@@ -2,11 +2,13 @@
 from django import forms
 from django.contrib import admin
 
+from performance.admin_freeze import FrozenAdminMixin
+
 from .formula import FormulaError, parse
 from .models import ActionLine, BalanceComponent, BalanceIndex, BudgetLine, DeclaredTotal, Participation
 
 
-class YearAdmin(admin.ModelAdmin):
+class YearAdmin(FrozenAdminMixin, admin.ModelAdmin):
     list_filter = ("entity", "year")
 
 

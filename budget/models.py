@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from organization.models import Entity, OrgUnit
+from performance.freeze import FreezeGuardQuerySet, FreezeGuarded
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "null": True, "blank": True}
 
@@ -25,13 +26,17 @@ class Section(models.TextChoices):
     VALUE_ADJUSTMENTS = "E", _("E) Rettifiche di valore attività finanziaria")
 
 
-class Subjected(models.Model):
+class Subjected(FreezeGuarded, models.Model):
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+", verbose_name=_("ente"))
     year = models.PositiveSmallIntegerField(_("esercizio"))
     #: None: the entity itself; otherwise its azienda speciale (an OrgUnit of that kind)
     subject = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
                                 verbose_name=_("azienda speciale"))
     position = models.PositiveIntegerField(_("ordine"), default=0)
+
+    # Frozen while a cycle in validation (or later) shows the year (performance/freeze.py).
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_year_prefix = ""
 
     class Meta:
         abstract = True
@@ -97,7 +102,7 @@ class ActionLine(Subjected):
                                                nulls_distinct=False)]
 
 
-class BalanceComponent(models.Model):
+class BalanceComponent(FreezeGuarded, models.Model):
     """An amount from the financial statements (e.g. patrimonio netto) that indices are computed from."""
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+", verbose_name=_("ente"))
@@ -106,6 +111,9 @@ class BalanceComponent(models.Model):
     label = models.CharField(_("voce"), max_length=200)
     value = models.DecimalField(_("valore"), max_digits=16, decimal_places=2)
     source = models.CharField(_("fonte"), max_length=300, blank=True)
+
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_year_prefix = ""
 
     class Meta:
         verbose_name = _("componente di bilancio")
@@ -117,7 +125,7 @@ class BalanceComponent(models.Model):
         return self.label
 
 
-class BalanceIndex(models.Model):
+class BalanceIndex(FreezeGuarded, models.Model):
     """An index or margin the Relazione prints, defined by a formula over component codes.
 
     Defined once per report year and evaluated for that year and the one before.
@@ -139,6 +147,9 @@ class BalanceIndex(models.Model):
     decimals = models.PositiveSmallIntegerField(_("decimali"), default=2)
     position = models.PositiveIntegerField(_("ordine"), default=0)
 
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_year_prefix = ""
+
     class Meta:
         verbose_name = _("indice di bilancio")
         verbose_name_plural = _("indici di bilancio")
@@ -149,7 +160,7 @@ class BalanceIndex(models.Model):
         return self.label
 
 
-class Participation(models.Model):
+class Participation(FreezeGuarded, models.Model):
     """A company in the portfolio of participations at year end."""
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+", verbose_name=_("ente"))
@@ -160,6 +171,9 @@ class Participation(models.Model):
     #: the share as the source prints it, kept to be checked against nominal value ÷ share capital
     declared_percent = models.DecimalField(_("% dichiarata"), max_digits=7, decimal_places=4, null=True, blank=True)
     position = models.PositiveIntegerField(_("ordine"), default=0)
+
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_year_prefix = ""
 
     class Meta:
         verbose_name = _("partecipazione")

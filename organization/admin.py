@@ -39,12 +39,14 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 # Chapter 1 and gender-report figures: single-row corrections; whole years go through the context workbook.
+# Frozen while a cycle in validation shows them (performance/freeze.py).
+from performance.admin_freeze import FrozenAdminMixin, FrozenInlineMixin  # noqa: E402
 from .models import (  # noqa: E402  (kept next to their admin classes)
     Absence, ContextRow, ContextTable, Organ, ParentalLeave, StaffBreakdown, StaffCount, StaffPlan, StaffYear,
 )
 
 
-class YearFigureAdmin(admin.ModelAdmin):
+class YearFigureAdmin(FrozenAdminMixin, admin.ModelAdmin):
     list_filter = ("entity", "year")
 
 
@@ -84,7 +86,7 @@ class ParentalLeaveAdmin(YearFigureAdmin):
     list_display = ("gender", "pay", "days", "year", "entity")
 
 
-class ContextRowInline(admin.TabularInline):
+class ContextRowInline(FrozenInlineMixin, admin.TabularInline):
     model = ContextRow
     fields = ("position", "label", "style", "values")
     extra = 0

@@ -3,12 +3,16 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import page_cache
+from .admin_freeze import FrozenAdminMixin, FrozenInlineMixin, PlanChangeFormMixin, PlanInlineMixin
 from .tasks import schedule_recompute
 
 from .models import (
     Assignment,
     Override,
     Cycle,
+    CycleSnapshot,
+    CycleTransition,
+    PlanChange,
     Indicator,
     Measurement,
     OperationalObjective,
@@ -55,21 +59,21 @@ class CycleDataMixin:
             page_cache.bump(cycle_id)
 
 
-class CycleDataAdmin(CycleDataMixin, admin.ModelAdmin):
+class CycleDataAdmin(FrozenAdminMixin, CycleDataMixin, admin.ModelAdmin):
     pass
 
 
-class CycleHistoryAdmin(CycleDataMixin, SimpleHistoryAdmin):
+class CycleHistoryAdmin(FrozenAdminMixin, CycleDataMixin, SimpleHistoryAdmin):
     pass
 
 
-class PeriodInline(admin.TabularInline):
+class PeriodInline(FrozenInlineMixin, admin.TabularInline):
     model = Period
     extra = 0
     fields = ("code", "name", "reference_date", "deadline", "is_final", "locked")
 
 
-class PerspectiveInline(admin.TabularInline):
+class PerspectiveInline(FrozenInlineMixin, admin.TabularInline):
     model = Perspective
     extra = 0
     fields = ("code", "name", "position")
@@ -80,10 +84,12 @@ class CycleAdmin(CycleDataAdmin):
     list_display = ("year", "entity", "state", "piao_due", "relazione_due")
     list_filter = ("entity", "state")
     search_fields = ("entity__name", "piao_reference")
+    # The state moves only through the workflow (performance/workflow.py), never by editing the field.
+    readonly_fields = ("state",)
     inlines = [PerspectiveInline, PeriodInline]
 
 
-class OperationalObjectiveInline(admin.TabularInline):
+class OperationalObjectiveInline(PlanInlineMixin, admin.TabularInline):
     model = OperationalObjective
     extra = 0
     fields = ("code", "title", "weight", "position")
@@ -91,7 +97,7 @@ class OperationalObjectiveInline(admin.TabularInline):
 
 
 @admin.register(StrategicObjective)
-class StrategicObjectiveAdmin(CycleDataAdmin):
+class StrategicObjectiveAdmin(PlanChangeFormMixin, CycleDataAdmin):
     list_display = ("code", "title", "perspective", "cycle")
     list_filter = ("cycle", "perspective")
     search_fields = ("code", "title", "narrative")
@@ -99,7 +105,7 @@ class StrategicObjectiveAdmin(CycleDataAdmin):
     inlines = [OperationalObjectiveInline]
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(PlanInlineMixin, admin.TabularInline):
     model = Indicator
     extra = 0
     fields = ("code", "name", "kind", "direction", "target_raw", "weight")
@@ -107,7 +113,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(OperationalObjective)
-class OperationalObjectiveAdmin(CycleDataAdmin):
+class OperationalObjectiveAdmin(PlanChangeFormMixin, CycleDataAdmin):
     list_display = ("code", "title", "strategic_objective", "weight", "is_common")
     list_filter = ("cycle", "is_common", "strategic_objective__perspective")
     search_fields = ("code", "title")
@@ -116,14 +122,14 @@ class OperationalObjectiveAdmin(CycleDataAdmin):
     inlines = [IndicatorInline]
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(PlanInlineMixin, admin.TabularInline):
     model = Assignment
     extra = 0
     fields = ("scorecard", "indicator", "weight", "printed_realization_raw", "position")
     autocomplete_fields = ("scorecard", "indicator")
 
 
-class MeasurementInline(admin.TabularInline):
+class MeasurementInline(FrozenInlineMixin, admin.TabularInline):
     model = Measurement
     extra = 0
     fields = ("period", "raw_value", "is_nv", "nv_reason", "note", "version")
@@ -132,7 +138,7 @@ class MeasurementInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(CycleDataAdmin):
+class IndicatorAdmin(PlanChangeFormMixin, CycleDataAdmin):
     list_display = ("code", "name", "kind", "direction", "target_raw", "realization", "flags", "is_common")
     list_filter = ("cycle", "kind", "direction", "is_common", "score__status",
                    "operational_objective__strategic_objective")
@@ -159,7 +165,7 @@ class ScorecardAdmin(CycleDataAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(CycleDataAdmin):
+class AssignmentAdmin(PlanChangeFormMixin, CycleDataAdmin):
     list_display = ("scorecard", "indicator", "weight", "printed_realization_raw")
     list_filter = ("scorecard__cycle", "scorecard")
     search_fields = ("indicator__name", "indicator__code", "scorecard__title")
@@ -186,14 +192,8 @@ class MeasurementAdmin(CycleHistoryAdmin):
         schedule_recompute(obj.period.cycle_id)
 
 
-@admin.register(Override)
-class OverrideAdmin(CycleDataAdmin):
-    """Read-only here: requests and decisions go through the indicator page (services.py)."""
-
-    list_display = ("cycle", "level", "object_id", "value", "status", "requested_by", "requested_at", "decided_by")
-    list_filter = ("cycle", "status", "level")
-    search_fields = ("justification", "decision_note")
-    list_select_related = ("cycle__entity", "requested_by", "decided_by")
+class ReadOnlyAdminMixin:
+    """Shown, never added, changed or deleted in the admin."""
 
     def has_add_permission(self, request):
         return False
@@ -203,6 +203,39 @@ class OverrideAdmin(CycleDataAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Override)
+class OverrideAdmin(ReadOnlyAdminMixin, CycleDataAdmin):
+    """Read-only here: requests and decisions go through the indicator page (services.py)."""
+
+    list_display = ("cycle", "level", "object_id", "value", "status", "requested_by", "requested_at", "decided_by")
+    list_filter = ("cycle", "status", "level")
+    search_fields = ("justification", "decision_note")
+    list_select_related = ("cycle__entity", "requested_by", "decided_by")
+
+
+class RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Records of the workflow: read here, written only by performance/workflow.py and plan_changes.py."""
+
+
+@admin.register(CycleTransition)
+class CycleTransitionAdmin(RecordAdmin):
+    list_display = ("cycle", "from_state", "to_state", "user", "at", "snapshot")
+    list_filter = ("cycle", "to_state")
+
+
+@admin.register(CycleSnapshot)
+class CycleSnapshotAdmin(RecordAdmin):
+    list_display = ("cycle", "number", "created_at", "created_by", "sha256")
+    exclude = ("data",)  # megabytes of JSON: downloaded from the cycle's state page instead
+
+
+@admin.register(PlanChange)
+class PlanChangeAdmin(RecordAdmin):
+    list_display = ("cycle", "changed_on", "object_code", "field", "old_value", "new_value", "act")
+    list_filter = ("cycle", "object_kind")
+    search_fields = ("object_code", "act", "reason")
 
 
 admin.site.site_header = _("Misura – amministrazione")

@@ -15,6 +15,8 @@ from django.db import connections, models
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from .freeze import guard_objects
+
 BATCH = 2000
 
 
@@ -50,9 +52,10 @@ def fetch_rows(queryset) -> list[tuple]:
 
 
 def insert(model: type[models.Model], objs: Sequence[models.Model], using: str = "default") -> None:
-    """Insert new objects and set their primary keys."""
+    """Insert new objects and set their primary keys. Refused on frozen data (freeze.py), as the ORM is."""
     if not objs:
         return
+    guard_objects(model, objs)
     connection = connections[using]
     if not _use_copy(connection):
         model._default_manager.using(using).bulk_create(objs, batch_size=BATCH)
@@ -79,6 +82,7 @@ def update(model: type[models.Model], objs: Sequence[models.Model], field_names:
     """Write `field_names` of existing objects in one statement (COPY into a temp table + UPDATE … FROM)."""
     if not objs:
         return
+    guard_objects(model, objs)
     connection = connections[using]
     fields = [model._meta.get_field(name) for name in field_names]
     update_rows(model, field_names,

@@ -20,6 +20,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from . import bulk, page_cache
+from .freeze import ensure_cycle_writable
 from .engine import (
     AssignmentRef,
     IndicatorInput,
@@ -229,6 +230,9 @@ def _recompute_cycle(cycle_id: int) -> RecomputeReport:
             for setting in ("work_mem = '64MB'", "parallel_setup_cost = 0", "parallel_tuple_cost = 0.001"):
                 cursor.execute(f"SET LOCAL {setting}")
     cycle = Cycle.objects.select_for_update().get(pk=cycle_id)
+    # A frozen cycle's figures are those the OIV validates: the freeze recomputed them last
+    # (workflow.transition_cycle), and nothing feeding them can change since.
+    ensure_cycle_writable(cycle.pk)
     data = load(cycle, labels=False)
     clock.lap("read")
     results = compute(data)

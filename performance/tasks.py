@@ -22,11 +22,17 @@ def _pending_key(cycle_id: int) -> str:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def recompute_cycle_task(cycle_id: int) -> dict:
+    from .freeze import CycleFrozen
     from .recompute import recompute_cycle
 
     # Cleared before computing: a save that lands while we compute schedules the next run.
     cache.delete(_pending_key(cycle_id))
-    report = recompute_cycle(cycle_id)
+    try:
+        report = recompute_cycle(cycle_id)
+    except CycleFrozen:
+        # Scheduled by a save just before the freeze: the freeze itself recomputed the figures.
+        logger.info("cycle %s is frozen: its figures are not recomputed", cycle_id)
+        return {"frozen": True}
     logger.info("recomputed cycle %s: %s", cycle_id, report)
     return report.__dict__
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_entry, views_excel
+from . import views, views_entry, views_excel, views_workflow
 
 app_name = "performance"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("cicli/<int:cycle_id>/rettifiche/<int:override_id>/decisione/", views.override_decide,
          name="override-decide"),
     path("cicli/<int:cycle_id>/qualita/", views.quality, name="quality"),
+    path("cicli/<int:cycle_id>/stato/", views_workflow.cycle_state, name="cycle-state"),
+    path("cicli/<int:cycle_id>/stato/istantanee/<int:number>/", views_workflow.snapshot_file, name="cycle-snapshot"),
 ]

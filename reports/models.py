@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from performance.freeze import FreezeGuardQuerySet, FreezeGuarded
 from performance.models import Cycle
 
 #: Cycle states in which the Relazione is frozen (the same as Cycle.is_frozen).
@@ -19,7 +20,7 @@ class Layout(models.TextChoices):
     DFP = "dfp", _("Linee guida DFP n. 3/2018")
 
 
-class ReportSection(models.Model):
+class ReportSection(FreezeGuarded, models.Model):
     """One section of the Relazione, in document order. ``kind`` says which data it shows (and so which
     template renders it); ``ref`` names the object for kinds that repeat (a strategic objective's code,
     a scorecard's code). The narrative is Markdown, edited in the browser and sanitised when rendered."""
@@ -41,6 +42,7 @@ class ReportSection(models.Model):
         INDIVIDUAL_SCORECARD = "individual_scorecard", _("Scheda individuale")
         RESULTS_SUMMARY = "results_summary", _("Sintesi dei risultati")
         METHOD = "method", _("Appendice: il metodo di calcolo")
+        PLAN_CHANGES = "plan_changes", _("Variazioni del piano in corso d'anno")
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="report_sections", verbose_name=_("ciclo"))
     layout = models.CharField(_("struttura"), max_length=10, choices=Layout.choices, default=Layout.SEED)
@@ -56,6 +58,9 @@ class ReportSection(models.Model):
                                     related_name="+", verbose_name=_("responsabile del testo"))
     updated_at = models.DateTimeField(_("modificato il"), auto_now=True)
     history = HistoricalRecords(verbose_name=_("storico della sezione"))
+    # No section changes once its cycle is frozen for validation, whatever path writes it (freeze.py).
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_cycle_path = "cycle"
 
     class Meta:
         verbose_name = _("sezione della Relazione")
@@ -65,20 +70,6 @@ class ReportSection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}".strip()
-
-    def check_writable(self) -> None:
-        """No section changes once its cycle is frozen for validation, whatever path writes it. The state is
-        read from the database: a cycle object held since before the freeze must not let a write through."""
-        if Cycle.objects.filter(pk=self.cycle_id, state__in=FROZEN_STATES).exists():
-            raise ValidationError(_("Il ciclo è in validazione o chiuso: la Relazione non si può più modificare."))
-
-    def save(self, *args, **kwargs) -> None:
-        self.check_writable()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        self.check_writable()
-        return super().delete(*args, **kwargs)
 
 
 class ReportEdition(models.Model):

@@ -81,6 +81,8 @@ def _seed(objectives: list[StrategicObjective], units: list[Scorecard], people: 
         S("obiettivi-individuali", "3", _("RENDICONTAZIONE DEGLI OBIETTIVI INDIVIDUALI"), 1, Kind.NARRATIVE),
         *(S(individual_key(c.code), "", c.title.upper(), 2, Kind.INDIVIDUAL_SCORECARD, c.code) for c in people),
         S("processo", "4", _("IL PROCESSO DI MISURAZIONE E VALUTAZIONE"), 1, Kind.NARRATIVE),
+        # In-year changes with their acts must appear in the Relazione (D.Lgs. 150/2009, DFP guidelines).
+        S("variazioni-piano", "", _("Le variazioni intervenute nel corso dell'anno"), 2, Kind.PLAN_CHANGES),
         S("metodo", "", _("Appendice – Il metodo di calcolo"), 1, Kind.METHOD),
     ]
 
@@ -115,6 +117,7 @@ def _dfp(objectives: list[StrategicObjective], units: list[Scorecard], people: l
           Kind.NARRATIVE),
         *(S(individual_key(c.code), "", c.title, 2, Kind.INDIVIDUAL_SCORECARD, c.code) for c in people),
         S("processo", "5", _("Il processo di misurazione e valutazione"), 1, Kind.NARRATIVE),
+        S("variazioni-piano", "5.1", _("Le variazioni intervenute nel corso dell'anno"), 2, Kind.PLAN_CHANGES),
         S("metodo", "", _("Appendice – Il metodo di calcolo"), 1, Kind.METHOD),
     ]
 

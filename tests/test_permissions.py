@@ -49,6 +49,12 @@ MATRIX = [
     ("post", "/cicli/{cycle}/periodi/{period}/blocco/", {"azione": "blocca"},
      row(302, 403, 403, 403, 302, 302, 403, 302)),
     ("get", "/cicli/{cycle}/qualita/", None, row(302, 403, 403, 403, 200, 200, 200, 200)),
+    # The cycle's state page: staff, dirigenti and the OIV read it; each step is for its roles only (the OIV
+    # decides validation, staff send and publish); without the confirmation box a permitted step answers 422.
+    ("get", "/cicli/{cycle}/stato/", None, CONTEXT_READ),
+    ("post", "/cicli/{cycle}/stato/", {"to_state": "under_validation", "expected_state": "reporting"},
+     row(302, 403, 403, 403, 422, 422, 403, 422)),
+    ("get", "/cicli/{cycle}/stato/istantanee/1/", None, row(302, 403, 403, 403, 404, 404, 404, 404)),
     ("get", "/cicli/{cycle}/contesto/", None, CONTEXT_READ),
     ("get", "/cicli/{cycle}/contesto/risorse-economiche/", None, CONTEXT_READ),
     ("get", "/cicli/{cycle}/contesto/personale/", None, CONTEXT_READ),

@@ -29,6 +29,7 @@ from organization.models import (
     StaffPlan,
     StaffYear,
 )
+from performance.freeze import CycleFrozen, ensure_years_writable
 from performance.importer.errors import ImportFailed, ImportIssue
 from performance.importer.reader import read_workbook
 from performance.importer.schema import Record, parse_sheets
@@ -151,12 +152,27 @@ def _write_context(entity: Entity, year: int, tables: Rows, rows: Rows) -> tuple
     return deleted.get(ContextTable._meta.label, 0), deleted.get(ContextRow._meta.label, 0)
 
 
+def _sheet_years(sheet: str, year: int, rows: Rows) -> list[int]:
+    """The years a sheet replaces: the whole of the report year and of every earlier year it lists."""
+    return sorted({year} | {r["anno"] for _, r in rows if r.get("anno")}) if sheet not in REPORT_YEAR_SHEETS else [year]
+
+
+def _frozen_issues(entity: Entity, year: int, records: dict[str, Rows], present: list[str]) -> list[ImportIssue]:
+    """Sheets that would replace rows a frozen cycle's Relazione shows (performance/freeze.py)."""
+    issues = []
+    for sheet in present:
+        try:
+            ensure_years_writable(entity.pk, _sheet_years(sheet, year, records[sheet]))
+        except CycleFrozen as exc:
+            issues.append(ImportIssue(sheet, None, "anno", exc.messages[0]))
+    return issues
+
+
 def _write(entity: Entity, year: int, records: dict[str, Rows], present: list[str], units: dict[str, OrgUnit],
            report: ContextReport) -> None:
     for sheet in present:
         rows = records[sheet]
-        # The sheet is the whole of the report year and of every earlier year it lists.
-        years = sorted({year} | {r["anno"] for _, r in rows}) if sheet not in REPORT_YEAR_SHEETS else [year]
+        years = _sheet_years(sheet, year, rows)
         report.years[sheet] = years
         report.counts[sheet] = len(rows)
         if sheet == "conto_economico":
@@ -196,11 +212,17 @@ def import_context(path: Path | str, *, year: int, entity: Entity, dry_run: bool
     stored = set() if "componenti_bilancio" in present else set(
         BalanceComponent.objects.filter(entity=entity, year=year).values_list("code", flat=True))
     issues += validate(records, present, year=year, units=units, stored_components=stored)
+    if not issues:
+        issues = _frozen_issues(entity, year, records, present)
     if issues:
         order = {spec.name: i for i, spec in enumerate(CONTEXT_SHEETS)}
         raise ImportFailed(sorted(issues, key=lambda i: (order.get(i.sheet, -1), i.row or 0)))
     report = ContextReport(entity=entity, year=year, dry_run=dry_run)
     with transaction.atomic():
+        # Again under lock: a cycle frozen since the check above waits for this import or refuses it.
+        frozen = _frozen_issues(entity, year, records, present)
+        if frozen:
+            raise ImportFailed(frozen)
         _write(entity, year, records, present, units, report)
         if dry_run:
             transaction.set_rollback(True)

@@ -8,10 +8,12 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from performance.freeze import FreezeGuardQuerySet, FreezeGuarded
+
 from .core import Entity
 
 
-class ContextTable(models.Model):
+class ContextTable(FreezeGuarded, models.Model):
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="context_tables", verbose_name=_("ente"))
     year = models.PositiveSmallIntegerField(_("anno della relazione"))
     code = models.SlugField(_("codice"), max_length=40)
@@ -26,6 +28,10 @@ class ContextTable(models.Model):
     summable_columns = models.JSONField(_("colonne sommabili"), default=list, blank=True)
     position = models.PositiveIntegerField(_("ordine"), default=0)
 
+    # Frozen while a cycle in validation (or later) shows the year (performance/freeze.py).
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_year_prefix = ""
+
     class Meta:
         verbose_name = _("tabella di contesto")
         verbose_name_plural = _("tabelle di contesto")
@@ -36,7 +42,7 @@ class ContextTable(models.Model):
         return self.title
 
 
-class ContextRow(models.Model):
+class ContextRow(FreezeGuarded, models.Model):
     class Style(models.TextChoices):
         NORMAL = "", _("Normale")
         HEADING = "titolo", _("Titolo di gruppo")
@@ -48,6 +54,9 @@ class ContextRow(models.Model):
     style = models.CharField(_("stile"), max_length=10, choices=Style.choices, blank=True)
     #: one entry per column: a number as a canonical decimal string ("-0.5", "91431"), a text, or None
     values = models.JSONField(_("valori"), default=list)
+
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_year_prefix = "table__"
 
     class Meta:
         verbose_name = _("riga di tabella di contesto")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from performance.freeze import FreezeGuardQuerySet, FreezeGuarded
+
 from .core import Entity
 
 
@@ -17,10 +19,14 @@ class Gender(models.TextChoices):
     MEN = "M", _("Uomini")
 
 
-class YearFigure(models.Model):
+class YearFigure(FreezeGuarded, models.Model):
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+", verbose_name=_("ente"))
     year = models.PositiveSmallIntegerField(_("anno"))
     position = models.PositiveIntegerField(_("ordine"), default=0)
+
+    # Frozen while a cycle in validation (or later) shows the year (performance/freeze.py).
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_year_prefix = ""
 
     class Meta:
         abstract = True
@@ -98,13 +104,16 @@ class StaffCount(YearFigure):
         ]
 
 
-class StaffYear(models.Model):
+class StaffYear(FreezeGuarded, models.Model):
     """What the office declares for the year as a whole (e.g. the FTE from the payroll)."""
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+", verbose_name=_("ente"))
     year = models.PositiveSmallIntegerField(_("anno"))
     declared_fte = models.DecimalField(_("FTE dichiarati"), max_digits=9, decimal_places=2, null=True, blank=True)
     note = models.TextField(_("nota"), blank=True)
+
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_year_prefix = ""
 
     class Meta:
         verbose_name = _("dati annuali del personale")

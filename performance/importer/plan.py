@@ -5,12 +5,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from organization.models import Entity, OrgUnit
 
 from .. import bulk
+from ..freeze import CycleFrozen, ensure_cycle_writable
 from ..tasks import schedule_recompute
 from ..models import (
     Assignment,
@@ -23,6 +25,7 @@ from ..models import (
     Scorecard,
     StrategicObjective,
 )
+from ..plan_changes import TRACKED, ChangeAct, field_changes, needs_act, object_added, object_removed, record_changes
 from ..parsing import ParsedValue, ValueShape, target_fields, value_fields
 from .errors import ImportFailed, ImportIssue
 from .reader import read_workbook
@@ -36,6 +39,8 @@ class ImportReport:
     cycle: Cycle
     dry_run: bool
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: in-year changes of the plan, collected when the cycle is past planning (plan_changes.py)
+    changes: list | None = None
 
     def count(self, sheet: str, action: str, n: int) -> None:
         self.counts.setdefault(sheet, {"creati": 0, "aggiornati": 0, "eliminati": 0})[action] += n
@@ -108,8 +113,11 @@ def _sync(model: type[models.Model], cycle: Cycle, wanted: dict[str, dict], repo
             continue
         changed = [name for name, value in values.items() if getattr(obj, name) != value]
         if changed:
+            before = {name: getattr(obj, name) for name in changed}
             for name in changed:
                 setattr(obj, name, values[name])
+            if report.changes is not None and model in TRACKED:
+                report.changes += field_changes(obj, before)
             fields.update(changed)
             to_update.append(obj)
     bulk.insert(model, to_create)
@@ -117,6 +125,8 @@ def _sync(model: type[models.Model], cycle: Cycle, wanted: dict[str, dict], repo
     report.count(sheet, "creati", len(to_create))
     report.count(sheet, "aggiornati", len(to_update))
     stale = [obj for code, obj in existing.items() if code not in wanted]
+    if report.changes is not None and model in TRACKED:
+        report.changes += [object_added(obj) for obj in to_create] + [object_removed(obj) for obj in stale]
     objects = {obj.code: obj for obj in to_create}
     objects.update({code: obj for code, obj in existing.items() if code in wanted})
     return objects, stale
@@ -264,12 +274,19 @@ def _write_assignments(cycle: Cycle, rows: Rows, scorecards: dict, indicators: d
         if current is None:
             to_create.append(Assignment(scorecard=scorecard, indicator=indicator, **values))
         elif any(getattr(current, k) != v for k, v in values.items()):
+            if report.changes is not None and current.weight != values["weight"]:
+                current.scorecard, current.indicator = scorecard, indicator
+                before, current.weight = {"weight": current.weight}, values["weight"]
+                report.changes += field_changes(current, before)
             for k, v in values.items():
                 setattr(current, k, v)
             to_update.append(current)
     bulk.insert(Assignment, to_create)
     bulk.update(Assignment, to_update, ["weight", "printed_realization_raw", "printed_realization", "position"])
-    _delete(report, "assegnazioni", [a for key, a in existing.items() if key not in seen])
+    removed = [a for key, a in existing.items() if key not in seen]
+    if report.changes is not None:
+        report.changes += [object_added(a) for a in to_create] + [object_removed(a) for a in removed]
+    _delete(report, "assegnazioni", removed)
     report.count("assegnazioni", "creati", len(to_create))
     report.count("assegnazioni", "aggiornati", len(to_update))
 
@@ -301,8 +318,11 @@ def resolve_entity(entity_code: str | None) -> Entity:
 
 
 def import_plan(path: Path | str, *, year: int, entity: Entity | None = None, dry_run: bool = False,
-                acting_user=None) -> ImportReport:
-    """Import a plan workbook into the entity's cycle of `year`. Raises ImportFailed, writing nothing."""
+                acting_user=None, change_act: ChangeAct | None = None) -> ImportReport:
+    """Import a plan workbook into the entity's cycle of `year`. Raises ImportFailed, writing nothing.
+
+    Past planning, a workbook that changes objectives, indicators, targets or weights needs
+    ``change_act`` (date, formal act, reason): each change is recorded as a PlanChange."""
     path = Path(path)
     sheets = read_workbook(path)
     records, issues = parse_sheets(sheets)
@@ -316,8 +336,17 @@ def import_plan(path: Path | str, *, year: int, entity: Entity | None = None, dr
     with transaction.atomic():
         if cycle is None:
             cycle = Cycle.objects.create(entity=entity, year=year)
-        report = ImportReport(cycle=cycle, dry_run=dry_run)
+        try:
+            # Under lock (freeze.py): a freeze that started after the check above waits for this import.
+            ensure_cycle_writable(cycle.pk)
+        except CycleFrozen as exc:
+            raise ImportFailed([ImportIssue("", None, "", exc.messages[0])]) from exc
+        report = ImportReport(cycle=cycle, dry_run=dry_run, changes=[] if needs_act(cycle) else None)
         _write(cycle, records, acting_user, report)
+        try:
+            record_changes(cycle, report.changes or [], change_act, acting_user=acting_user)
+        except ValidationError as exc:
+            raise ImportFailed([ImportIssue("", None, "", message) for message in exc.messages]) from exc
         if dry_run:
             transaction.set_rollback(True)
         else:

@@ -12,10 +12,13 @@ from .plan import (
 )
 from .results import IndicatorScore, Level, Override, RollupResult
 from .values import Measurement
+from .workflow import CycleSnapshot, CycleTransition, PlanChange
 
 __all__ = [
     "Assignment",
     "Cycle",
+    "CycleSnapshot",
+    "CycleTransition",
     "Direction",
     "Indicator",
     "IndicatorKind",
@@ -26,6 +29,7 @@ __all__ = [
     "Measurement",
     "OperationalObjective",
     "Period",
+    "PlanChange",
     "Perspective",
     "ReminderLog",
     "Scorecard",

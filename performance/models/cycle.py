@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from organization.models import Entity
 
+from ..freeze import FROZEN_STATES, FreezeGuardQuerySet, FreezeGuarded, ensure_cycle_writable
+
 #: The default SMVP rule set. Issue 4's engine reads it; kept as data so each cycle can differ.
 DEFAULT_RULES: dict = {
     "version": 1,
@@ -29,7 +31,9 @@ def default_rules() -> dict:
     return dict(DEFAULT_RULES)
 
 
-class CycleQuerySet(models.QuerySet):
+class CycleQuerySet(FreezeGuardQuerySet):
+    """A frozen cycle's row is not updated or deleted in bulk either (the workflow saves it one by one)."""
+
     def for_year(self, year: int, entity: Entity | None = None) -> CycleQuerySet:
         qs = self.filter(year=year)
         return qs.filter(entity=entity) if entity is not None else qs
@@ -56,6 +60,7 @@ class Cycle(models.Model):
     computed_at = models.DateTimeField(_("risultati calcolati il"), null=True, blank=True)
 
     objects = CycleQuerySet.as_manager()
+    freeze_cycle_path = "pk"
     # Every change of state or of the rule set is kept: who, when, what it was before.
     history = HistoricalRecords(verbose_name=_("storico del ciclo"))
 
@@ -88,14 +93,30 @@ class Cycle(models.Model):
             self.oiv_report_due = datetime.date(self.year + 1, 4, 30)
         if self.relazione_due is None:
             self.relazione_due = datetime.date(self.year + 1, 6, 30)
+        # The state moves only through performance.workflow.transition_cycle (which sets _in_transition):
+        # a frozen cycle's rules, dates or state never change any other way.
+        if self.pk is not None and not getattr(self, "_in_transition", False):
+            stored = Cycle.objects.filter(pk=self.pk).values_list("state", flat=True).first()
+            if stored is not None:
+                ensure_cycle_writable(self.pk)
+                if stored != self.state:
+                    raise ValidationError({"state": _("Lo stato del ciclo cambia solo con un passaggio di stato "
+                                                      "registrato (pagina «Stato del ciclo»).")})
         super().save(*args, **kwargs)
+
+    def check_writable(self) -> None:
+        ensure_cycle_writable(self.pk)
+
+    def delete(self, *args, **kwargs):
+        self.check_writable()
+        return super().delete(*args, **kwargs)
 
     @property
     def is_frozen(self) -> bool:
-        return self.state in {self.State.UNDER_VALIDATION, self.State.VALIDATED, self.State.PUBLISHED}
+        return self.state in FROZEN_STATES
 
 
-class Period(models.Model):
+class Period(FreezeGuarded, models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="periods", verbose_name=_("ciclo"))
     code = models.CharField(_("codice"), max_length=20)
     name = models.CharField(_("nome"), max_length=120)
@@ -103,6 +124,9 @@ class Period(models.Model):
     deadline = models.DateField(_("scadenza inserimento"), null=True, blank=True)
     is_final = models.BooleanField(_("consuntivo finale"), default=False)
     locked = models.BooleanField(_("bloccato"), default=False)
+
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_cycle_path = "cycle"
 
     class Meta:
         verbose_name = _("periodo di rilevazione")

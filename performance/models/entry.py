@@ -6,11 +6,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..freeze import FreezeGuardQuerySet, FreezeGuarded
 from .cycle import Period
 from .plan import Scorecard
 
 
-class Submission(models.Model):
+class Submission(FreezeGuarded, models.Model):
     """Where a scorecard's values for one period stand. No row means draft."""
 
     class State(models.TextChoices):
@@ -32,6 +33,8 @@ class Submission(models.Model):
     decided_at = models.DateTimeField(_("decisa il"), null=True, blank=True)
 
     history = HistoricalRecords(verbose_name=_("storico invio"))
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_cycle_path = "period__cycle"
 
     class Meta:
         verbose_name = _("invio della scheda")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organization.models import OrgUnit
 
+from ..freeze import FreezeGuardQuerySet, FreezeGuarded
 from ..parsing import ValueParseError, parse_value, target_fields
 from .cycle import Cycle
 
@@ -29,11 +30,14 @@ class Direction(models.TextChoices):
     THRESHOLD = "threshold", _("Entro soglia")
 
 
-class Perspective(models.Model):
+class Perspective(FreezeGuarded, models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="perspectives", verbose_name=_("ciclo"))
     code = models.CharField(_("codice"), max_length=20)
     name = models.CharField(_("nome"), max_length=200)
     position = models.PositiveIntegerField(_("ordine"), default=0)
+
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_cycle_path = "cycle"
 
     class Meta:
         verbose_name = _("prospettiva")
@@ -45,7 +49,7 @@ class Perspective(models.Model):
         return f"{self.code}. {self.name}"
 
 
-class StrategicObjective(models.Model):
+class StrategicObjective(FreezeGuarded, models.Model):
     cycle = models.ForeignKey(
         Cycle, on_delete=models.CASCADE, related_name="strategic_objectives", verbose_name=_("ciclo")
     )
@@ -61,6 +65,9 @@ class StrategicObjective(models.Model):
     )
     position = models.PositiveIntegerField(_("ordine"), default=0)
 
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_cycle_path = "cycle"
+
     class Meta:
         verbose_name = _("obiettivo strategico")
         verbose_name_plural = _("obiettivi strategici")
@@ -71,7 +78,7 @@ class StrategicObjective(models.Model):
         return f"{self.code} {self.title}"
 
 
-class OperationalObjective(models.Model):
+class OperationalObjective(FreezeGuarded, models.Model):
     cycle = models.ForeignKey(
         Cycle, on_delete=models.CASCADE, related_name="operational_objectives", verbose_name=_("ciclo")
     )
@@ -84,6 +91,9 @@ class OperationalObjective(models.Model):
     weight = models.DecimalField(_("peso"), max_digits=7, decimal_places=3, null=True, blank=True)
     is_common = models.BooleanField(_("obiettivo comune di sistema"), default=False)
     position = models.PositiveIntegerField(_("ordine"), default=0)
+
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_cycle_path = "cycle"
 
     class Meta:
         verbose_name = _("obiettivo operativo")
@@ -102,7 +112,7 @@ class OperationalObjective(models.Model):
         return f"{self.code} {self.title}"
 
 
-class Indicator(models.Model):
+class Indicator(FreezeGuarded, models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("ciclo"))
     operational_objective = models.ForeignKey(
         OperationalObjective, on_delete=models.RESTRICT, related_name="indicators",
@@ -123,6 +133,9 @@ class Indicator(models.Model):
     source = models.CharField(_("fonte del dato"), max_length=300, blank=True)
     is_common = models.BooleanField(_("obiettivo comune di sistema"), default=False)
     position = models.PositiveIntegerField(_("ordine"), default=0)
+
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_cycle_path = "cycle"
 
     class Meta:
         verbose_name = _("indicatore")
@@ -189,7 +202,7 @@ class Indicator(models.Model):
         super().save(*args, **kwargs)
 
 
-class Scorecard(models.Model):
+class Scorecard(FreezeGuarded, models.Model):
     """A table of indicators someone is evaluated on: the entity's, a unit's or a person's."""
 
     class Kind(models.TextChoices):
@@ -213,6 +226,9 @@ class Scorecard(models.Model):
     position = models.PositiveIntegerField(_("ordine"), default=0)
     indicators = models.ManyToManyField(Indicator, through="Assignment", related_name="scorecards")
 
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_cycle_path = "cycle"
+
     class Meta:
         verbose_name = _("scheda")
         verbose_name_plural = _("schede")
@@ -228,7 +244,7 @@ class Scorecard(models.Model):
         return self.title
 
 
-class Assignment(models.Model):
+class Assignment(FreezeGuarded, models.Model):
     """An indicator on a scorecard. The indicator keeps one value; the printed % is per table row."""
 
     scorecard = models.ForeignKey(
@@ -245,6 +261,9 @@ class Assignment(models.Model):
     position = models.PositiveIntegerField(_("ordine"), default=0)
     # Flags that depend on this row (the printed % it carries), written by the engine.
     flags = models.CharField(_("segnalazioni"), max_length=300, blank=True)
+
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_cycle_path = "scorecard__cycle"
 
     class Meta:
         verbose_name = _("assegnazione")

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..freeze import FreezeGuardQuerySet, FreezeGuarded
 from .cycle import Cycle
 
 
@@ -66,12 +67,12 @@ class RollupResult(models.Model):
         return f"{self.get_level_display()} {self.object_id}: {self.realization}"
 
 
-class OverrideQuerySet(models.QuerySet):
+class OverrideQuerySet(FreezeGuardQuerySet):
     def approved(self) -> OverrideQuerySet:
         return self.filter(status=Override.Status.APPROVED)
 
 
-class Override(models.Model):
+class Override(FreezeGuarded, models.Model):
     """A requested replacement of a computed figure: it counts only once approved, and stays visible."""
 
     class Status(models.TextChoices):
@@ -94,6 +95,7 @@ class Override(models.Model):
     decision_note = models.TextField(_("nota della decisione"), blank=True)
 
     objects = OverrideQuerySet.as_manager()
+    freeze_cycle_path = "cycle"
 
     class Meta:
         verbose_name = _("rettifica di un valore calcolato")

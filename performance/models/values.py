@@ -6,12 +6,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..freeze import FreezeGuardQuerySet, FreezeGuarded
 from ..parsing import ValueParseError, parse_value, value_fields
 from .cycle import Period
 from .plan import Indicator
 
 
-class Measurement(models.Model):
+class Measurement(FreezeGuarded, models.Model):
     """The value of one indicator for one period. Every change is kept in its history."""
 
     indicator = models.ForeignKey(
@@ -37,6 +38,8 @@ class Measurement(models.Model):
     version = models.PositiveIntegerField(_("versione"), default=1)
 
     history = HistoricalRecords(verbose_name=_("storico valore"))
+    objects = FreezeGuardQuerySet.as_manager()
+    freeze_cycle_path = "period__cycle"
 
     class Meta:
         verbose_name = _("valore rilevato")
@@ -51,16 +54,11 @@ class Measurement(models.Model):
 
     def check_writable(self) -> None:
         """No value changes once its period is locked or its cycle frozen, whatever path writes it."""
-        period = Period.objects.select_related("cycle").only("locked", "name", "cycle__state").get(pk=self.period_id)
-        if period.cycle.is_frozen:
-            raise ValidationError(_("Il ciclo è congelato per la validazione: i valori non possono più cambiare."))
+        super().check_writable()
+        period = Period.objects.only("locked", "name").get(pk=self.period_id)
         if period.locked:
             raise ValidationError(_("Il periodo «%(period)s» è bloccato: i valori non possono più cambiare.")
                                   % {"period": period.name})
-
-    def delete(self, *args, **kwargs):
-        self.check_writable()
-        return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
         try:
@@ -70,7 +68,6 @@ class Measurement(models.Model):
                                    % {"value": self.raw_value}}) from exc
 
     def save(self, *args, **kwargs) -> None:
-        self.check_writable()
         # Typed fields follow the written value, whatever path saved it.
         try:
             parsed = parse_value(self.raw_value)

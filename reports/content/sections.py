@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from budget.chart_data import budget_chart, staff_chart
 from organization.orgchart import org_chart_svg
 from performance.engine.rules import RuleSet, RuleSetError
-from performance.models import Cycle, Level
+from performance.models import Cycle, Level, PlanChange
 from reports.charts import grouped_bar_chart
 from reports.markdown import render_markdown
 from reports.models import ReportSection
@@ -160,6 +160,10 @@ def _method(env: _Env, section: ReportSection) -> dict[str, Any]:
     return {"lines": rules.describe(), "version": rules.version}
 
 
+def _plan_changes(env: _Env, section: ReportSection) -> dict[str, Any]:
+    return {"changes": list(PlanChange.objects.filter(cycle=env.cycle).order_by("changed_on", "pk"))}
+
+
 def _results_summary(env: _Env, section: ReportSection) -> dict[str, Any]:
     plan = env.plan
     rows = [(p, pct(plan.rollup(Level.PERSPECTIVE, p.pk)),
@@ -176,7 +180,7 @@ BUILDERS: dict[str, Callable[[_Env, ReportSection], dict[str, Any]]] = {
     Kind.CONTEXT_ECONOMY: _context_economy, Kind.ORGANS: _organs, Kind.ORG_CHART: _org_chart,
     Kind.STAFF: _staff, Kind.RESOURCES: _resources, Kind.INDICES: _indices,
     Kind.SPECIAL_AGENCY: _special_agency, Kind.GENDER: _gender, Kind.METHOD: _method,
-    Kind.RESULTS_SUMMARY: _results_summary,
+    Kind.RESULTS_SUMMARY: _results_summary, Kind.PLAN_CHANGES: _plan_changes,
 }
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from pathlib import Path
 
 import pytest
@@ -7,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from organization.models import OrgUnit
 from performance.exporting import plan_tables
+from performance.plan_changes import ChangeAct
 from performance.importer import ImportFailed, import_plan
 from performance.models import (
     Assignment,
@@ -238,7 +241,9 @@ def test_reimport_without_a_row_removes_that_assignment_only(demo_cycle, demo_co
     rows = read_sheet(demo_copy, "assegnazioni")
     removed = rows.pop(3)
     write_sheet(demo_copy, "assegnazioni", rows)
-    report = import_plan(demo_copy, year=2023, entity=demo_cycle.entity)
+    # The demo cycle is past planning: removing an assignment is an in-year change with its act.
+    act = ChangeAct(datetime.date(2023, 5, 3), "Determinazione n. 12/2023", "Servizio riorganizzato")
+    report = import_plan(demo_copy, year=2023, entity=demo_cycle.entity, change_act=act)
     assert report.counts["assegnazioni"] == {"creati": 0, "aggiornati": 0, "eliminati": 1}
     assert not Assignment.objects.filter(scorecard__cycle=demo_cycle, scorecard__code=removed["scheda"],
                                          indicator__code=removed["indicatore"]).exists()

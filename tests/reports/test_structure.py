@@ -22,7 +22,7 @@ SEED_ORDER = [
     "so-4-1", "obiettivi-comuni", "obiettivi-operativi",
     "unita-ag", "unita-prom", "unita-com", "unita-ri", "unita-sport", "unita-reg", "unita-rs", "unita-rf",
     "unita-ru", "unita-bgs", "bilancio-di-genere", "obiettivi-individuali", "individuale-sg", "individuale-dir",
-    "processo", "metodo",
+    "processo", "variazioni-piano", "metodo",
 ]
 
 
@@ -113,15 +113,16 @@ def test_ensure_sections_follows_the_plan(demo_cycle):
 
 def test_frozen_cycle_refuses_changes(demo_cycle):
     section = ReportSection.objects.get(cycle=demo_cycle, layout="seed", key="premessa")
+    # The plan moved on before the freeze, but no one has opened the Relazione since.
+    StrategicObjective.objects.filter(cycle=demo_cycle, code="4.1").update(title="Cambiato dopo")
     Cycle.objects.filter(pk=demo_cycle.pk).update(state=Cycle.State.VALIDATED)
     section.narrative = "Modifica tardiva"
-    with pytest.raises(ValidationError, match="non si può più modificare"):
+    with pytest.raises(ValidationError, match="non si possono più modificare"):
         section.save()
     with pytest.raises(ValidationError):
         section.delete()
     # Structure is still readable (and not written) for the render of a validated cycle.
     demo_cycle.refresh_from_db()
-    StrategicObjective.objects.filter(cycle=demo_cycle, code="4.1").update(title="Cambiato dopo")
     sections = ensure_sections(demo_cycle, "seed")
     assert len(sections) == len(SEED_ORDER)
     assert ReportSection.objects.get(cycle=demo_cycle, layout="seed", key="so-4-1").title != "Cambiato dopo"

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from ...importer import ImportFailed, import_plan
 from ...importer.plan import resolve_entity
+from ...plan_changes import ChangeAct
 
 
 class Command(BaseCommand):
@@ -16,11 +18,20 @@ class Command(BaseCommand):
         parser.add_argument("--cycle", type=int, required=True, help="anno del ciclo")
         parser.add_argument("--entity", help="codice dell'ente (necessario solo se ce n'è più d'uno)")
         parser.add_argument("--dry-run", action="store_true", help="controlla tutto senza salvare nulla")
+        # Past planning, changes to the plan need their formal act (plan_changes.py).
+        parser.add_argument("--data-variazione", type=datetime.date.fromisoformat,
+                            help="data della variazione del piano (AAAA-MM-GG), oltre la pianificazione")
+        parser.add_argument("--atto", default="", help="atto formale della variazione (es. «Determinazione n. 12/2023»)")
+        parser.add_argument("--motivazione", default="", help="motivazione della variazione")
 
     def handle(self, *args, **options):
         try:
             entity = resolve_entity(options["entity"])
-            report = import_plan(options["file"], year=options["cycle"], entity=entity, dry_run=options["dry_run"])
+            act = None
+            if options["data_variazione"] or options["atto"] or options["motivazione"]:
+                act = ChangeAct(options["data_variazione"], options["atto"], options["motivazione"])
+            report = import_plan(options["file"], year=options["cycle"], entity=entity, dry_run=options["dry_run"],
+                                 change_act=act)
         except ImportFailed as exc:
             for issue in exc.issues:
                 self.stderr.write(f"ERRORE {issue}")

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from ...freeze import CycleFrozen
 from ...recompute import recompute_cycle
 from ._cycle import get_cycle
 
@@ -18,7 +19,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         cycle = get_cycle(options["cycle"], options["entity"])
         start = time.perf_counter()
-        report = recompute_cycle(cycle.pk)
+        try:
+            report = recompute_cycle(cycle.pk)
+        except CycleFrozen as exc:
+            raise CommandError(exc.messages[0]) from exc
         self.stdout.write(self.style.SUCCESS(
             f"Ricalcolo completato per {cycle}: {report.indicators} indicatori "
             f"({report.changed_indicators} cambiati), {report.changed_assignments} righe di scheda aggiornate, "
