@@ -10,8 +10,10 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -29,9 +31,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _e2e_database_url() -> str:
+def _e2e_database_url(name: str = "misura_e2e") -> str:
     base = os.environ["DATABASE_URL"]
-    return base.rsplit("/", 1)[0] + "/misura_e2e"
+    return base.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="session")
@@ -48,23 +50,28 @@ def browser_context_args():
     return {"locale": "it-IT", "viewport": {"width": 1280, "height": 900}}
 
 
-@pytest.fixture(scope="session")
-def server() -> str:
-    """gunicorn on a free port over a fresh database with the demo: the URL to browse."""
-    url = _e2e_database_url()
+def _serve(database: str, *, redis_url: str = "") -> Iterator[str]:
+    """gunicorn on a free port over a fresh database with the demo, and, given a Redis URL, a Celery
+    worker taking the tasks the pages enqueue (without one they run eagerly in the web process)."""
+    url = _e2e_database_url(database)
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS misura_e2e WITH (FORCE)")
-        conn.execute("CREATE DATABASE misura_e2e")
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "REDIS_URL": "",
-           "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_COOKIES": "0"}
+        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {database}")
+    media = Path(tempfile.mkdtemp(prefix=f"{database}-media-"))
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "REDIS_URL": redis_url,
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_COOKIES": "0", "MEDIA_ROOT": str(media)}
     python = sys.executable
     for command in (["migrate", "--noinput", "-v", "0"], ["load_demo", "--password", PASSWORD]):
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     gunicorn = shutil.which("gunicorn", path=str(Path(python).parent)) or "gunicorn"
-    process = subprocess.Popen([gunicorn, "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
-                               cwd=ROOT, env=env)
+    processes = [subprocess.Popen([gunicorn, "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "120",
+                                   "--log-level", "warning"], cwd=ROOT, env=env)]
+    if redis_url:
+        processes.append(subprocess.Popen([python, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
+                                           "--concurrency=1", "--loglevel=WARNING", "--without-gossip",
+                                           "--without-mingle", "--without-heartbeat"], cwd=ROOT, env=env))
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -78,17 +85,38 @@ def server() -> str:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=20)
+        shutil.rmtree(media, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """The demo served with tasks run eagerly (what `make run` does without Redis)."""
+    yield from _serve("misura_e2e")
+
+
+@pytest.fixture(scope="session")
+def server_with_worker() -> Iterator[str]:
+    """The demo served as in production: tasks go through Redis (its own database number) to a Celery
+    worker process, so renders and publication run outside the web request."""
+    redis_url = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/3"
+    yield from _serve("misura_e2e_cycle", redis_url=redis_url)
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(base + "/accesso/")
+    page.get_by_label("Nome utente").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Accedi").click()
+    page.wait_for_url(base + "/")
 
 
 @pytest.fixture
 def login(server):
     def as_user(page, username: str) -> None:
-        page.goto(server + "/accesso/")
-        page.get_by_label("Nome utente").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Accedi").click()
-        page.wait_for_url(server + "/")
+        log_in(page, server, username)
 
     return as_user
