@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from organization.access import has_role
 from organization.models import Role
 from performance.models import Cycle
+from performance.snapshot import current_snapshot
 
 from .models import Layout, ReportEdition
 
@@ -58,7 +59,7 @@ def create_or_join(cycle: Cycle, *, layout: str, variant: str, acting_user=None)
             with transaction.atomic():
                 edition = ReportEdition.objects.create(
                     cycle=cycle, number=number, layout=layout, variant=variant, requested_by=acting_user,
-                    progress_label=_("In attesa di composizione"))
+                    snapshot=current_snapshot(cycle), progress_label=_("In attesa di composizione"))
         except IntegrityError:
             existing = _in_flight(cycle, layout, variant)
             if existing is None:
