@@ -21,7 +21,7 @@ OK, WARNING, FAILED = "ok", "warning", "failed"
 OUTCOME_LABELS = {OK: gettext_lazy("superata"), WARNING: gettext_lazy("con avvertenze"),
                   FAILED: gettext_lazy("non superata")}
 #: How many offending items a detail names before "e altri N".
-SHOWN = 5
+SHOWN = 3
 #: Section kinds that repeat per plan object, with the plan list whose codes they name.
 REPEATING = {"strategic_objective": "strategic_objectives", "unit_scorecard": "unit", "individual_scorecard": "individual"}
 
