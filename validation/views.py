@@ -5,6 +5,8 @@ Every form is a plain POST (works without JavaScript); a refused form re-renders
 message on its field (422), a stale one with a conflict (409)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,12 +44,20 @@ def _page(request: HttpRequest, cycle: Cycle, roles: set[str], *, status: int = 
     return render(request, "validation/workspace.html", context, status=status)
 
 
-def _refused(request, cycle, roles, exc: ValidationError, *, form: str, posted: dict) -> HttpResponse:
-    cycle = Cycle.objects.select_related("entity").get(pk=cycle.pk)  # the state may have moved on
-    if isinstance(exc, services.DecisionConflict):
-        return _page(request, cycle, roles, status=409, form=form, posted=posted, errors={"page": exc.messages})
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"page": exc.messages}
-    return _page(request, cycle, roles, status=422, form=form, posted=posted, errors=errors)
+def _perform(request: HttpRequest, cycle: Cycle, roles: set[str], action: Callable[[], str], *, form: str,
+             posted: dict) -> HttpResponse:
+    """Run one service call: on success its message and back to the workspace (POST/redirect/GET); refused,
+    the page again with the message on its field (422) or, when the page was stale, a conflict (409)."""
+    try:
+        text = action()
+    except ValidationError as exc:
+        cycle = Cycle.objects.select_related("entity").get(pk=cycle.pk)  # the state may have moved on
+        if isinstance(exc, services.DecisionConflict):
+            return _page(request, cycle, roles, status=409, form=form, posted=posted, errors={"page": exc.messages})
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"page": exc.messages}
+        return _page(request, cycle, roles, status=422, form=form, posted=posted, errors=errors)
+    messages.success(request, text)
+    return redirect("validation:workspace", cycle_id=cycle.pk)
 
 
 @login_required
@@ -65,14 +75,14 @@ def add_comment(request: HttpRequest, cycle_id: int) -> HttpResponse:
     indicator = None
     if posted["indicator"].isdigit():
         indicator = Indicator.objects.filter(cycle=cycle, pk=int(posted["indicator"])).first()
-    try:
+
+    def action() -> str:
         services.add_comment(cycle, acting_user=request.user, text=posted["text"], target=posted["target"],
                              indicator=indicator, section_key=posted["section_key"],
                              is_request=posted["is_request"] == "1")
-    except ValidationError as exc:
-        return _refused(request, cycle, roles, exc, form="comment", posted=posted)
-    messages.success(request, _("Osservazione registrata."))
-    return redirect("validation:workspace", cycle_id=cycle.pk)
+        return _("Osservazione registrata.")
+
+    return _perform(request, cycle, roles, action, form="comment", posted=posted)
 
 
 @login_required
@@ -85,15 +95,16 @@ def decide(request: HttpRequest, cycle_id: int) -> HttpResponse:
     if posted["confirm"] != "1":
         return _page(request, cycle, roles, status=422, form="decision", posted=posted, errors={
             "confirm": [_("Conferma: spuntare la casella per confermare la decisione.")]})
-    try:
+    snapshot_id = int(posted["snapshot"]) if posted["snapshot"].isdigit() else None
+
+    def action() -> str:
         decision = services.decide(cycle, acting_user=request.user, outcome=posted["outcome"],
                                    reasons=posted["reasons"], members=posted["members"],
-                                   expected_snapshot_id=int(posted["snapshot"]) if posted["snapshot"].isdigit() else None)
-    except ValidationError as exc:
-        return _refused(request, cycle, roles, exc, form="decision", posted=posted)
-    messages.success(request, _("Decisione registrata: %(outcome)s. Il documento di validazione è disponibile.")
-                     % {"outcome": decision.get_outcome_display()})
-    return redirect("validation:workspace", cycle_id=cycle.pk)
+                                   expected_snapshot_id=snapshot_id)
+        return (_("Decisione registrata: %(outcome)s. Il documento di validazione è disponibile.")
+                % {"outcome": decision.get_outcome_display()})
+
+    return _perform(request, cycle, roles, action, form="decision", posted=posted)
 
 
 @login_required
@@ -102,12 +113,12 @@ def respond(request: HttpRequest, cycle_id: int, comment_id: int) -> HttpRespons
     cycle, roles = _access(request, cycle_id)
     comment = get_object_or_404(ReviewComment, cycle=cycle, pk=comment_id)
     posted = {"response": request.POST.get("response", ""), "comment": comment.pk}
-    try:
+
+    def action() -> str:
         services.respond_to_request(comment, acting_user=request.user, response=posted["response"])
-    except ValidationError as exc:
-        return _refused(request, cycle, roles, exc, form="response", posted=posted)
-    messages.success(request, _("Risposta registrata."))
-    return redirect("validation:workspace", cycle_id=cycle.pk)
+        return _("Risposta registrata.")
+
+    return _perform(request, cycle, roles, action, form="response", posted=posted)
 
 
 @login_required

@@ -53,6 +53,11 @@ def workspace_context(cycle: Cycle, *, can_review: bool, can_answer: bool) -> di
     titles = dict(sections)
     for c in comments:
         c.where = comment_subject(c, titles)
+    requests = open_requests(cycle)
+    if requests:  # all of one refused snapshot: its section titles, read once
+        request_titles = dict(section_choices(requests[0].snapshot))
+        for r in requests:
+            r.where = comment_subject(r, request_titles)
     in_flight = (ReportEdition.objects.filter(snapshot=snapshot, variant=ReportEdition.Variant.DRAFT,
                                               state__in=(ReportEdition.State.QUEUED, ReportEdition.State.RUNNING))
                  .first() if reviewing else None)
@@ -65,7 +70,7 @@ def workspace_context(cycle: Cycle, *, can_review: bool, can_answer: bool) -> di
         "edition": draft_edition(snapshot) if reviewing else None, "edition_in_flight": in_flight,
         "comments": comments, "current_comments": [c for c in comments if reviewing and c.snapshot_id == snapshot.pk],
         "sections": sections, "decisions": decisions,
-        "requests": open_requests(cycle), "targets": ReviewComment.Target.choices,
+        "requests": requests, "targets": ReviewComment.Target.choices,
         "outcomes": ValidationDecision.Outcome.choices,
         "default_members": oiv_members(cycle) if can_review and reviewing else "",
     }
