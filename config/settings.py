@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "performance",
     "budget",
     "reports",
+    "validation",
 ]
 
 MIDDLEWARE = [

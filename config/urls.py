@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("performance.web_urls")),
     path("", include("budget.urls")),
     path("", include("reports.urls")),
+    path("", include("validation.urls")),
     path("salute/", health, name="health"),
     path("accesso/", auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm,
                                                     redirect_authenticated_user=True), name="login"),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from organization.access import roles_for
+from organization.models import Role
 
 from . import workflow
 from .models import Cycle, CycleSnapshot, CycleTransition
@@ -19,6 +20,8 @@ from .selectors import get_cycle_for_user
 from .snapshot import canonical
 
 SNAPSHOT_ROLES = workflow.STAFF_ROLES | workflow.OIV_ROLES
+#: Who opens the OIV workspace (validation.views.VIEW_ROLES).
+REVIEW_ROLES = workflow.STAFF_ROLES | workflow.OIV_ROLES
 
 
 def _access(request: HttpRequest, cycle_id: int, allowed: frozenset[str]) -> tuple[Cycle, set[str]]:
@@ -27,6 +30,12 @@ def _access(request: HttpRequest, cycle_id: int, allowed: frozenset[str]) -> tup
     if not roles & allowed:
         raise PermissionDenied
     return cycle, roles
+
+
+def open_requests(cycle: Cycle) -> list:
+    from validation.services import open_requests as requests  # validation depends on performance: import late
+
+    return requests(cycle)
 
 
 def _page(request: HttpRequest, cycle: Cycle, roles: set[str], *, status: int = 200, errors: dict | None = None,
@@ -40,6 +49,8 @@ def _page(request: HttpRequest, cycle: Cycle, roles: set[str], *, status: int = 
         "cycle": cycle, "calendar": workflow.cycle_calendar(cycle), "history": history, "transitions": transitions,
         "snapshot": snapshot,
         "can_download": bool(roles & SNAPSHOT_ROLES), "errors": errors or {}, "posted": posted or {},
+        "is_oiv": Role.OIV in roles, "can_open_review": bool(roles & REVIEW_ROLES),
+        "open_requests": len(open_requests(cycle)) if roles & workflow.STAFF_ROLES else 0,
     }, status=status)
 
 
@@ -51,6 +62,9 @@ def cycle_state(request: HttpRequest, cycle_id: int) -> HttpResponse:
         return _page(request, cycle, roles)
     to_state = request.POST.get("to_state", "")
     posted = {"to_state": to_state, "note": request.POST.get("note", "")}
+    if any(t.to_state == to_state and not t.on_page for t in workflow.allowed_transitions(cycle, request.user,
+                                                                                           roles=roles)):
+        raise PermissionDenied  # the OIV decides in its workspace, publication has its page: not here
     if not any(t.to_state == to_state for t in workflow.allowed_transitions(cycle, request.user, roles=roles)):
         if any(to_state == t.to_state and cycle.state == t.from_state for t in workflow.TRANSITIONS.values()):
             raise PermissionDenied  # a step that exists, but not for this user's roles

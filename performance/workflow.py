@@ -48,7 +48,7 @@ class Transition:
     #: the note is required (the OIV's requests for a refusal, the reason to reopen data entry)
     note_required: bool = False
     note_label: str = gettext_lazy("Nota")
-    #: offered on the workflow page; publication is offered by the publication page instead
+    #: made on the workflow page; the OIV's decisions and publication have pages (and services) of their own
     on_page: bool = True
 
 
@@ -58,9 +58,11 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {(t.from_state, t.to_state): t 
     Transition(S.REPORTING, S.MONITORING, STAFF_ROLES, gettext_lazy("Riapri il monitoraggio"), note_required=True,
                note_label=gettext_lazy("Motivo della riapertura")),
     Transition(S.REPORTING, S.UNDER_VALIDATION, STAFF_ROLES, gettext_lazy("Invia all'OIV per la validazione")),
+    # The OIV decides in its workspace (validation.services.decide): a validation always has its decision
+    # record and its documento di validazione, so these two are not offered as bare steps on the state page.
     Transition(S.UNDER_VALIDATION, S.REPORTING, OIV_ROLES, gettext_lazy("Non validare: restituisci con richieste"),
-               note_required=True, note_label=gettext_lazy("Richieste dell'OIV")),
-    Transition(S.UNDER_VALIDATION, S.VALIDATED, OIV_ROLES, gettext_lazy("Valida la Relazione")),
+               note_required=True, note_label=gettext_lazy("Richieste dell'OIV"), on_page=False),
+    Transition(S.UNDER_VALIDATION, S.VALIDATED, OIV_ROLES, gettext_lazy("Valida la Relazione"), on_page=False),
     Transition(S.VALIDATED, S.PUBLISHED, STAFF_ROLES, gettext_lazy("Pubblica"), on_page=False),
 )}
 

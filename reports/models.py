@@ -100,6 +100,9 @@ class ReportEdition(models.Model):
     size = models.PositiveBigIntegerField(_("dimensione"), null=True, blank=True)
     #: hash of every section's rendered HTML: two editions with the same one have the same content
     content_hash = models.CharField(_("impronta dei contenuti"), max_length=64, blank=True)
+    #: the frozen data it was rendered from (None: rendered from data that could still change)
+    snapshot = models.ForeignKey("performance.CycleSnapshot", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="editions", verbose_name=_("istantanea"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+", verbose_name=_("richiesta da"))
     created_at = models.DateTimeField(_("richiesta il"), auto_now_add=True)

@@ -13,9 +13,10 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from organization.access import has_role
+from organization.access import has_role, roles_for
 from organization.models import Role
 from performance.models import Cycle
+from performance.snapshot import current_snapshot
 
 from .models import Layout, ReportEdition
 
@@ -58,7 +59,7 @@ def create_or_join(cycle: Cycle, *, layout: str, variant: str, acting_user=None)
             with transaction.atomic():
                 edition = ReportEdition.objects.create(
                     cycle=cycle, number=number, layout=layout, variant=variant, requested_by=acting_user,
-                    progress_label=_("In attesa di composizione"))
+                    snapshot=current_snapshot(cycle), progress_label=_("In attesa di composizione"))
         except IntegrityError:
             existing = _in_flight(cycle, layout, variant)
             if existing is None:
@@ -67,12 +68,23 @@ def create_or_join(cycle: Cycle, *, layout: str, variant: str, acting_user=None)
     return edition, True
 
 
+def may_request(user, cycle: Cycle, variant: str = ReportEdition.Variant.DRAFT, *,
+                roles: set[str] | None = None) -> bool:
+    """Staff request any edition; the OIV requests drafts while the cycle is under its review: it reads
+    the Relazione as rendered from the snapshot it validates (the edition records that snapshot)."""
+    if has_role(user, cycle.entity, *REQUEST_ROLES):
+        return True
+    roles = roles_for(user, cycle.entity) if roles is None else roles
+    return (Role.OIV in roles and cycle.state == Cycle.State.UNDER_VALIDATION
+            and variant == ReportEdition.Variant.DRAFT)
+
+
 def request_edition(cycle: Cycle, *, layout: str = Layout.SEED, variant: str = ReportEdition.Variant.DRAFT,
                     acting_user) -> ReportEdition:
     """Ask for a new edition; joins the one in flight. The render runs in a task once this commits."""
     from .tasks import render_relazione_task
 
-    if not has_role(acting_user, cycle.entity, *REQUEST_ROLES):
+    if not may_request(acting_user, cycle, variant):
         raise PermissionDenied
     edition, created = create_or_join(cycle, layout=layout, variant=variant, acting_user=acting_user)
     if created or timezone.now() - edition.created_at > STALE_AFTER:

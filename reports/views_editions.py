@@ -14,7 +14,7 @@ from performance.models import Cycle
 from performance.selectors import get_cycle_for_user
 
 from .models import Layout, ReportEdition
-from .services import REQUEST_ROLES, VIEW_ROLES, request_edition
+from .services import REQUEST_ROLES, VIEW_ROLES, may_request, request_edition
 
 
 def _access(request: HttpRequest, cycle_id: int) -> tuple[Cycle, bool]:
@@ -24,7 +24,8 @@ def _access(request: HttpRequest, cycle_id: int) -> tuple[Cycle, bool]:
     roles = roles_for(request.user, cycle.entity)
     if not roles & set(VIEW_ROLES):
         raise PermissionDenied
-    return cycle, bool(roles & set(REQUEST_ROLES))
+    # The OIV may ask for drafts of the snapshot under review (may_request): the form is offered to it then.
+    return cycle, bool(roles & set(REQUEST_ROLES)) or may_request(request.user, cycle, roles=roles)
 
 
 def _page(request: HttpRequest, cycle: Cycle, can_request: bool, *, status: int = 200, errors=None) -> HttpResponse:

@@ -75,6 +75,17 @@ MATRIX = [
     ("post", "/cicli/{cycle}/relazione/edizioni/", {"variant": "draft"}, row(302, 403, 403, 403, 302, 302, 403, 302)),
     ("get", "/cicli/{cycle}/relazione/edizioni/1/stato/", None, row(302, 403, 403, 404, 404, 404, 404, 404)),
     ("get", "/cicli/{cycle}/relazione/edizioni/1/file/", None, row(302, 403, 403, 404, 404, 404, 404, 404)),
+    # The OIV workspace: the OIV works in it, staff read it (and answer the requests after a refusal), service
+    # heads and dirigenti are refused. The demo cycle is in reporting: the OIV's comment is a conflict (409),
+    # its decision without confirmation 422; no comment or decision exists, so those URLs answer 404.
+    ("get", "/cicli/{cycle}/validazione/", None, row(302, 403, 403, 403, 200, 200, 200, 200)),
+    ("post", "/cicli/{cycle}/validazione/osservazioni/", {"target": "general", "text": "x"},
+     row(302, 403, 403, 403, 403, 403, 409, 403)),
+    ("post", "/cicli/{cycle}/validazione/osservazioni/999999/risposta/", {"response": "x"},
+     row(302, 403, 403, 403, 404, 404, 404, 404)),
+    ("post", "/cicli/{cycle}/validazione/decisione/", {"outcome": "validated"},
+     row(302, 403, 403, 403, 403, 403, 422, 403)),
+    ("get", "/cicli/{cycle}/validazione/decisioni/999999/documento/", None, row(302, 404, 404, 404, 404, 404, 404, 404)),
     ("get", "/accesso/", None, row(200, 302, 302, 302, 302, 302, 302, 302)),
     ("post", "/uscita/", {}, row(302, 302, 302, 302, 302, 302, 302, 302)),
     ("get", "/password/", None, EVERYONE),
