@@ -232,3 +232,51 @@ def test_staff_page_asks_for_confirmation_then_publishes(
     publication = Publication.objects.get()
     assert publication.edition.sha256 in page and "Pubblica una correzione" in page
     assert client.post(url, {"azione": "correggi", "confirm": "1", "reason": ""}).status_code == 422
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_publish_requests_at_the_same_time_make_one_publication(settings):
+    """Two real transactions racing on a cycle of its own (a transactional test empties the database after
+    it, so it does not lean on the demo)."""
+    import threading
+
+    from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
+    from django.db import connection
+
+    from organization.models import Entity, Membership, Role
+    from validation import publication as service
+    from .conftest import validate
+
+    entity = Entity.objects.create(code="ente-gara", name="Ente della gara")
+    cycle = Cycle.objects.create(entity=entity, year=2024, state=Cycle.State.REPORTING)
+    for name, role in (("struttura", Role.STRUTTURA_TECNICA), ("segretario", Role.SEGRETARIO_GENERALE),
+                       ("oiv", Role.OIV)):
+        person = get_user_model().objects.get_or_create(username=name)[0]
+        Membership.objects.get_or_create(user=person, entity=entity, role=role)
+    decision = validate(cycle)
+    pdf = b"%PDF-1.7\n% relazione\n%%EOF\n"
+    edition = ReportEdition(cycle=cycle, number=1, variant="pdfa", state="done", snapshot=decision.snapshot,
+                            sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), page_count=1)
+    edition.file.save("relazione-gara.pdf", ContentFile(pdf), save=False)
+    edition.save()
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def request(username):
+        try:
+            barrier.wait()
+            results.append(service.publish(cycle, acting_user=user(username)))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request, args=(name,)) for name in ("struttura", "segretario")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Publication.objects.filter(cycle=cycle).count() == 1
+    assert sorted(r.already for r in results) == [False, True]
+    assert {r.publication.pk for r in results} == {Publication.objects.get(cycle=cycle).pk}
