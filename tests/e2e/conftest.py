@@ -48,6 +48,14 @@ def browser_context_args():
     return {"locale": "it-IT", "viewport": {"width": 1280, "height": 900}}
 
 
+def server_env() -> dict[str, str]:
+    """The environment of the browser tests' server, and of commands run against its database (REDIS_URL
+    empty: Celery runs tasks in-process; uploaded and rendered files outside the working tree)."""
+    return {**os.environ, "DATABASE_URL": _e2e_database_url(), "DEBUG": "0", "SECURE_SSL_REDIRECT": "0",
+            "REDIS_URL": "", "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_COOKIES": "0",
+            "MEDIA_ROOT": str(ARTIFACTS / "media")}
+
+
 @pytest.fixture(scope="session")
 def server() -> str:
     """gunicorn on a free port over a fresh database with the demo: the URL to browse."""
@@ -56,8 +64,7 @@ def server() -> str:
     with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS misura_e2e WITH (FORCE)")
         conn.execute("CREATE DATABASE misura_e2e")
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "REDIS_URL": "",
-           "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_COOKIES": "0"}
+    env = server_env()
     python = sys.executable
     for command in (["migrate", "--noinput", "-v", "0"], ["load_demo", "--password", PASSWORD]):
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
