@@ -27,6 +27,8 @@ API_READ = row(401, 200, 200, 200, 200, 200, 200, 200)
 RI_ONLY_READ = row(302, 200, 404, 200, 200, 200, 200, 200)
 RI_ONLY_API = row(401, 200, 404, 200, 200, 200, 200, 200)
 CONTEXT_READ = row(302, 403, 403, 200, 200, 200, 200, 200)  # chapter 1's data: not for service heads
+PUBLIC = row(200, 200, 200, 200, 200, 200, 200, 200)
+PUBLIC_NONE = row(404, 404, 404, 404, 404, 404, 404, 404)
 
 # (method, url with {placeholders}, data, expected by role)
 MATRIX = [
@@ -86,6 +88,19 @@ MATRIX = [
     ("post", "/cicli/{cycle}/validazione/decisione/", {"outcome": "validated"},
      row(302, 403, 403, 403, 403, 403, 422, 403)),
     ("get", "/cicli/{cycle}/validazione/decisioni/999999/documento/", None, row(302, 404, 404, 404, 404, 404, 404, 404)),
+    # Publication: staff publish (a POST without the confirmation box answers 422), dirigenti and the OIV read.
+    ("get", "/cicli/{cycle}/pubblicazione/", None, CONTEXT_READ),
+    ("post", "/cicli/{cycle}/pubblicazione/", {"azione": "pubblica"}, row(302, 403, 403, 403, 422, 422, 403, 422)),
+    # The public pages need no login. Nothing is published in this fixture: the year and its files are 404
+    # for everyone alike (tests/validation downloads real ones anonymously).
+    ("get", "/trasparenza/", None, PUBLIC),
+    ("get", "/trasparenza/cciaa-bergamo/performance/", None, PUBLIC),
+    ("get", "/trasparenza/cciaa-bergamo/performance/2023/", None, PUBLIC_NONE),
+    ("get", "/trasparenza/cciaa-bergamo/performance/2023/1/relazione.pdf", None, PUBLIC_NONE),
+    ("get", "/trasparenza/cciaa-bergamo/performance/2023/risultati.csv", None, PUBLIC_NONE),
+    ("get", "/api/v1/publications/", None, PUBLIC),
+    ("get", "/api/v1/publications/999999/", None, PUBLIC_NONE),
+    ("get", "/api/v1/publications/999999/results/", None, PUBLIC_NONE),
     ("get", "/accesso/", None, row(200, 302, 302, 302, 302, 302, 302, 302)),
     ("post", "/uscita/", {}, row(302, 302, 302, 302, 302, 302, 302, 302)),
     ("get", "/password/", None, EVERYONE),

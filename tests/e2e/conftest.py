@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -50,6 +49,14 @@ def browser_context_args():
     return {"locale": "it-IT", "viewport": {"width": 1280, "height": 900}}
 
 
+def server_env(database: str = "misura_e2e", redis_url: str = "") -> dict[str, str]:
+    """The environment of a browser tests' server, and of commands run against its database (REDIS_URL
+    empty: Celery runs tasks in-process; uploaded and rendered files outside the working tree)."""
+    return {**os.environ, "DATABASE_URL": _e2e_database_url(database), "DEBUG": "0", "SECURE_SSL_REDIRECT": "0",
+            "REDIS_URL": redis_url, "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_COOKIES": "0",
+            "MEDIA_ROOT": str(ARTIFACTS / f"media-{database}")}
+
+
 def _serve(database: str, *, redis_url: str = "") -> Iterator[str]:
     """gunicorn on a free port over a fresh database with the demo, and, given a Redis URL, a Celery
     worker taking the tasks the pages enqueue (without one they run eagerly in the web process)."""
@@ -58,9 +65,8 @@ def _serve(database: str, *, redis_url: str = "") -> Iterator[str]:
     with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {database}")
-    media = Path(tempfile.mkdtemp(prefix=f"{database}-media-"))
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "REDIS_URL": redis_url,
-           "ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_COOKIES": "0", "MEDIA_ROOT": str(media)}
+    env = server_env(database, redis_url)
+    shutil.rmtree(env["MEDIA_ROOT"], ignore_errors=True)
     python = sys.executable
     for command in (["migrate", "--noinput", "-v", "0"], ["load_demo", "--password", PASSWORD]):
         subprocess.run([python, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -89,7 +95,6 @@ def _serve(database: str, *, redis_url: str = "") -> Iterator[str]:
             process.terminate()
         for process in processes:
             process.wait(timeout=20)
-        shutil.rmtree(media, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
