@@ -7,27 +7,12 @@ a decision and a publication are records of acts: created once, never edited or 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from performance.models import Cycle, CycleSnapshot, Indicator
+from performance.models.workflow import WriteOnce
 from reports.models import ReportEdition
-
-
-class _Act(models.Model):
-    """An act of a person or body: created once, never changed or deleted."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and type(self)._base_manager.filter(pk=self.pk).exists():
-            raise ValidationError(_("Questa registrazione non si può modificare."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Questa registrazione non si può eliminare."))
 
 
 class ReviewComment(models.Model):
@@ -74,7 +59,7 @@ class ReviewComment(models.Model):
         return self.text[:80]
 
 
-class ValidationDecision(_Act):
+class ValidationDecision(WriteOnce):
     """The OIV's decision on one snapshot, with its documento di validazione (PDF, SHA-256)."""
 
     class Outcome(models.TextChoices):
@@ -118,7 +103,7 @@ class ValidationDecision(_Act):
         return self.outcome != self.Outcome.REFUSED
 
 
-class Publication(_Act):
+class Publication(WriteOnce):
     """One published edition of the validated Relazione: the PDF/A, the documento di validazione and the
     results as open data (CSV and JSON), each with its SHA-256, public without login. A correction is a
     new Publication superseding the previous one; both stay downloadable."""

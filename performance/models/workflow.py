@@ -12,8 +12,22 @@ from ..freeze import FreezeGuardQuerySet, FreezeGuarded
 from .cycle import Cycle
 
 
-class _WriteOnce(models.Model):
-    """A record of what happened: created once, never changed or deleted one by one."""
+class WriteOnceQuerySet(models.QuerySet):
+    """Refuses the set-based paths too: a record changed by a queryset update() would be as false as one
+    saved twice. (Deleting the cycle still cascades through Django's collector, which does not call these.)"""
+
+    def update(self, **kwargs):
+        raise ValidationError(_("Questa registrazione non si può modificare."))
+
+    def delete(self):
+        raise ValidationError(_("Questa registrazione non si può eliminare."))
+
+
+class WriteOnce(models.Model):
+    """A record of what happened (a transition, a snapshot, a decision, a publication): created once, never
+    changed or deleted, one by one or in bulk."""
+
+    objects = WriteOnceQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -27,7 +41,7 @@ class _WriteOnce(models.Model):
         raise ValidationError(_("Questa registrazione non si può eliminare."))
 
 
-class CycleSnapshot(_WriteOnce):
+class CycleSnapshot(WriteOnce):
     """Everything the Relazione reads, as it was when the cycle was sent to the OIV (performance/snapshot.py).
     Numbered per cycle: a refusal and a new submission make snapshot 2, and so on."""
 
@@ -49,7 +63,7 @@ class CycleSnapshot(_WriteOnce):
         return f"{self.cycle} – istantanea n. {self.number}"
 
 
-class CycleTransition(_WriteOnce):
+class CycleTransition(WriteOnce):
     """One change of the cycle's state: who, when, why (for a refusal, the OIV's requests)."""
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("ciclo"))

@@ -144,6 +144,10 @@ def test_snapshots_and_transitions_cannot_be_edited(demo_cycle):
         record.save()
     with pytest.raises(ValidationError):
         record.snapshot.delete()
+    with pytest.raises(ValidationError):
+        CycleSnapshot.objects.filter(cycle=demo_cycle).update(sha256="0" * 64)
+    with pytest.raises(ValidationError):
+        CycleTransition.objects.filter(cycle=demo_cycle).delete()
 
 
 def test_calendar_shows_what_is_late(demo_cycle):

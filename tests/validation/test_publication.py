@@ -183,6 +183,10 @@ def test_published_rows_cannot_be_edited_or_deleted(
         publication.save()
     with pytest.raises(ValidationError):
         publication.delete()
+    with pytest.raises(ValidationError):
+        Publication.objects.filter(pk=publication.pk).update(correction_reason="riscritta in blocco")
+    with pytest.raises(ValidationError):
+        Publication.objects.all().delete()
     assert Publication.objects.get().correction_reason == ""
 
 
