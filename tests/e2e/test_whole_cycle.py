@@ -15,8 +15,8 @@ import time
 
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import ARTIFACTS, log_in
-from .test_entry_flow import open_scorecard, row
+from .conftest import log_in
+from .test_entry_flow import assert_accessible, open_scorecard, row
 
 CODE = "1.5.03.04"
 NAME = "N. incontri Cabine di Regia SUAP provinciale e incontri formativi"
@@ -75,6 +75,7 @@ def test_refused_corrected_validated_published_and_downloaded_by_anyone(browser:
     comment.get_by_label(re.compile("^Richiesta di correzione")).check()
     comment.get_by_role("button", name="Registra l'osservazione").click()
     expect(oiv.get_by_text("3 incontri, non 5").first).to_be_visible()
+    assert_accessible(oiv, "whole-cycle-oiv-workspace")
     decide(oiv, base, "Non validata", "Valore di 1.5.03.04 da correggere secondo i verbali.")
     expect(oiv.get_by_text("Rendicontazione").first).to_be_visible()
 
@@ -96,6 +97,7 @@ def test_refused_corrected_validated_published_and_downloaded_by_anyone(browser:
     page.get_by_label("Risposta della struttura tecnica").fill("Valore corretto a 3 dal responsabile del servizio.")
     page.get_by_role("button", name="Registra la risposta").click()
     expect(page.get_by_text("Valore corretto a 3 dal responsabile").first).to_be_visible()
+    assert_accessible(page, "whole-cycle-requests-answered")
     send_to_oiv(page, base, "Nuovo invio dopo la correzione richiesta dall'OIV")
     expect(page.get_by_text("Istantanea n. 2").first).to_be_visible()
 
@@ -115,7 +117,7 @@ def test_refused_corrected_validated_published_and_downloaded_by_anyone(browser:
         assert not page.locator(".alert-danger").count(), page.locator("body").inner_text()
         time.sleep(2)
         page.goto(base + "/cicli/1/pubblicazione/")
-    page.screenshot(path=str(ARTIFACTS / "whole-cycle-published.png"), full_page=True)
+    assert_accessible(page, "whole-cycle-published")
 
     # 6. Anyone, without logging in, finds the publication and downloads what it states.
     visitor = browser.new_context(locale="it-IT", accept_downloads=True).new_page()
