@@ -32,6 +32,12 @@ def _access(request: HttpRequest, cycle_id: int, allowed: frozenset[str]) -> tup
     return cycle, roles
 
 
+def checks_before_sending(cycle: Cycle) -> list:
+    from validation.checks import checks_before_sending as checks  # validation depends on performance: import late
+
+    return checks(cycle)
+
+
 def open_requests(cycle: Cycle) -> list:
     from validation.services import open_requests as requests  # validation depends on performance: import late
 
@@ -45,12 +51,16 @@ def _page(request: HttpRequest, cycle: Cycle, roles: set[str], *, status: int = 
                    .defer("snapshot__data").order_by("-at", "-pk"))
     # The snapshot in force (snapshot.current_snapshot), without loading its data for the page.
     snapshot = CycleSnapshot.objects.filter(cycle=cycle).defer("data").first() if cycle.is_frozen else None
+    sending = any(t.to_state == Cycle.State.UNDER_VALIDATION for t in transitions)
+    precheck = checks_before_sending(cycle) if sending else []
     return render(request, "performance/cycle_state.html", {
         "cycle": cycle, "calendar": workflow.cycle_calendar(cycle), "history": history, "transitions": transitions,
         "snapshot": snapshot,
         "can_download": bool(roles & SNAPSHOT_ROLES), "errors": errors or {}, "posted": posted or {},
         "is_oiv": Role.OIV in roles, "can_open_review": bool(roles & REVIEW_ROLES),
         "open_requests": len(open_requests(cycle)) if roles & workflow.STAFF_ROLES else 0,
+        "precheck": precheck, "precheck_failed": sum(c.outcome == "failed" for c in precheck),
+        "precheck_warnings": sum(c.outcome == "warning" for c in precheck),
     }, status=status)
 
 

@@ -145,3 +145,14 @@ def checks_for(snapshot) -> list[Check]:
     from performance.snapshot import verify_snapshot
 
     return checks_for_findings(snapshot, findings_for(snapshot.cycle), verify_snapshot(snapshot))
+
+
+def checks_before_sending(cycle) -> list[Check]:
+    """The same checks over the data as they are now, for the struttura tecnica before it sends the cycle to
+    the OIV (no snapshot exists yet, so its integrity check is left out). Not blocking: the OIV decides."""
+    from performance.quality import findings_for
+    from performance.snapshot import build_snapshot_data
+
+    rows = findings_for(cycle)
+    return prevalidation_checks(build_snapshot_data(cycle), [(row.code, row.message) for row in rows],
+                                snapshot_verifies=True)[1:]

@@ -171,6 +171,15 @@ def test_state_page_shows_state_calendar_and_the_users_next_steps(demo_cycle, as
     assert "Invia all&#x27;OIV" not in oiv_page and "Nessun passaggio di stato spetta a te" in oiv_page
 
 
+def test_before_sending_the_state_page_lists_the_checks_the_oiv_will_find(demo_cycle, as_user):
+    page = as_user("struttura").get(f"/cicli/{demo_cycle.pk}/stato/").content.decode()
+    # The demo's data as written: two values that cannot be scored (00/01/1900, a date in a number)
+    # and shortfalls without their reason.
+    assert "Verifiche che l'OIV troverà: 10 verifiche" in page and "2 non superate" in page
+    assert "Ogni indicatore ha un valore finale valido" in page and "2.1.11.01" in page
+    assert "Verifiche che" not in as_user("oiv").get(f"/cicli/{demo_cycle.pk}/stato/").content.decode()
+
+
 def test_state_page_needs_the_confirmation(demo_cycle, as_user):
     response = as_user("struttura").post(f"/cicli/{demo_cycle.pk}/stato/", {"to_state": S.UNDER_VALIDATION,
                                                                            "expected_state": S.REPORTING})
