@@ -13,6 +13,7 @@ from organization.access import roles_for
 from performance.models import Cycle
 from performance.selectors import get_cycle_for_user
 
+from .downloads import hashed_download
 from .models import Layout, ReportEdition
 from .services import REQUEST_ROLES, VIEW_ROLES, may_request, request_edition
 
@@ -71,7 +72,4 @@ def edition_file(request: HttpRequest, cycle_id: int, number: int) -> FileRespon
     if edition.state != ReportEdition.State.DONE or not edition.file:
         raise Http404(_("Il file di questa edizione non è disponibile."))
     filename = f"Relazione-Performance-{cycle.year}-{edition.get_variant_display()}-n{edition.number}.pdf"
-    response = FileResponse(edition.file.open("rb"), as_attachment=True, filename=filename.replace(" ", "-").replace("/", "-"),
-                            content_type="application/pdf")
-    response["X-Content-SHA256"] = edition.sha256
-    return response
+    return hashed_download(edition.file, filename=filename.replace(" ", "-").replace("/", "-"), sha256=edition.sha256)

@@ -20,6 +20,7 @@ from organization.models import Role
 from performance.models import Cycle, Indicator
 from performance.selectors import get_cycle_for_user
 from performance.workflow import STAFF_ROLES
+from reports.downloads import hashed_download
 
 from . import services
 from .models import ReviewComment, ValidationDecision
@@ -132,7 +133,5 @@ def decision_document(request: HttpRequest, cycle_id: int, decision_id: int) -> 
     decision = get_object_or_404(ValidationDecision, cycle=cycle, pk=decision_id)
     if not decision.document:
         raise Http404(_("Il documento di questa decisione non è disponibile."))
-    response = FileResponse(decision.document.open("rb"), as_attachment=True, content_type="application/pdf",
-                            filename=f"Documento-validazione-{cycle.year}-istantanea-{decision.snapshot.number}.pdf")
-    response["X-Content-SHA256"] = decision.document_sha256
-    return response
+    return hashed_download(decision.document, sha256=decision.document_sha256,
+                           filename=f"Documento-validazione-{cycle.year}-istantanea-{decision.snapshot.number}.pdf")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from organization.models import Entity
+from reports.downloads import hashed_download
 
 from .models import Publication
 
@@ -110,9 +111,8 @@ def public_file(request: HttpRequest, entity: str, year: int, number: int, filen
     if not file.field:
         raise Http404
     stem, extension = filename.rsplit(".", 1)
-    response = FileResponse(file.field.open("rb"), as_attachment=True, content_type=file.content_type,
-                            filename=f"{stem}-{entity}-{year}-n{number}.{extension}")
-    response["X-Content-SHA256"] = file.sha256
+    response = hashed_download(file.field, filename=f"{stem}-{entity}-{year}-n{number}.{extension}",
+                               sha256=file.sha256, content_type=file.content_type)
     # A published file never changes: a correction is a new number.
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
