@@ -114,12 +114,14 @@ def create_snapshot(cycle: Cycle, *, acting_user) -> CycleSnapshot:
                                         sha256=digest(data))
 
 
-def current_snapshot(cycle: Cycle) -> CycleSnapshot | None:
+def current_snapshot(cycle: Cycle, *, with_data: bool = True) -> CycleSnapshot | None:
     """The snapshot in force: the latest one while the cycle is frozen; None while it can be edited
-    (after a refusal the old snapshots stay on record, but none of them is the Relazione's data)."""
+    (after a refusal the old snapshots stay on record, but none of them is the Relazione's data).
+    ``with_data=False`` for pages that show its number and hash only (the data is megabytes)."""
     if not Cycle.objects.filter(pk=cycle.pk, state__in=FROZEN_STATES).exists():
         return None
-    return CycleSnapshot.objects.filter(cycle=cycle).order_by("-number").first()
+    snapshots = CycleSnapshot.objects.filter(cycle=cycle).order_by("-number")
+    return (snapshots if with_data else snapshots.defer("data")).first()
 
 
 def snapshot_differences(snapshot: CycleSnapshot) -> list[str]:

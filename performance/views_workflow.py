@@ -17,7 +17,7 @@ from organization.models import Role
 from . import workflow
 from .models import Cycle, CycleSnapshot, CycleTransition
 from .selectors import get_cycle_for_user
-from .snapshot import canonical
+from .snapshot import canonical, current_snapshot
 
 SNAPSHOT_ROLES = workflow.STAFF_ROLES | workflow.OIV_ROLES
 #: Who opens the OIV workspace (validation.views.VIEW_ROLES).
@@ -49,8 +49,7 @@ def _page(request: HttpRequest, cycle: Cycle, roles: set[str], *, status: int = 
     transitions = [t for t in workflow.allowed_transitions(cycle, request.user, roles=roles) if t.on_page]
     history = list(CycleTransition.objects.filter(cycle=cycle).select_related("user", "snapshot")
                    .defer("snapshot__data").order_by("-at", "-pk"))
-    # The snapshot in force (snapshot.current_snapshot), without loading its data for the page.
-    snapshot = CycleSnapshot.objects.filter(cycle=cycle).defer("data").first() if cycle.is_frozen else None
+    snapshot = current_snapshot(cycle, with_data=False)
     sending = any(t.to_state == Cycle.State.UNDER_VALIDATION for t in transitions)
     precheck = checks_before_sending(cycle) if sending else []
     return render(request, "performance/cycle_state.html", {

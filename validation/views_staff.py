@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from organization.access import roles_for
-from performance.models import Cycle, CycleSnapshot
+from performance.models import Cycle
+from performance.snapshot import current_snapshot
 from performance.selectors import get_cycle_for_user
 from reports.models import ReportEdition
 
@@ -24,7 +25,7 @@ ACTIONS = ("pubblica", "correggi")
 
 def _page(request: HttpRequest, cycle: Cycle, can_publish: bool, *, status: int = 200, errors: dict | None = None,
           posted: dict | None = None) -> HttpResponse:
-    snapshot = CycleSnapshot.objects.filter(cycle=cycle).defer("data").first() if cycle.is_frozen else None
+    snapshot = current_snapshot(cycle, with_data=False)
     decision = service.positive_decision(cycle, snapshot)
     publications = list(Publication.objects.filter(cycle=cycle).select_related("edition", "published_by")
                         .order_by("-number"))
