@@ -1,5 +1,6 @@
 """Conto economico, interventi economici, indices and participations, checked against the seed
-(/work/shared/seed/relazione-performance-2023-cciaa-bergamo.md, chapter 1 "Le risorse economiche").
+(relazione-performance-2023-cciaa-bergamo.md, chapter 1 "Le risorse economiche"; not in the repository:
+the figures below are typed in, so the test never opens it).
 
 Inputs are typed from the seed; every assertion compares our figure with the one the seed prints, at
 the precision it prints. Where the seed contradicts itself the test says so, naming the seed line.

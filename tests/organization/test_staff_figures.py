@@ -1,4 +1,4 @@
-"""Staff figures checked against the seed (/work/shared/seed/relazione-performance-2023-cciaa-bergamo.md):
+"""Staff figures checked against the seed (relazione-performance-2023-cciaa-bergamo.md, not in the repository):
 the table of "Le risorse umane" (lines 325-334), the FTE (line 346 and line 404) and the tables of
 section 2.5 (lines 1569-1612). Inputs typed from the seed; figures compared at the printed precision."""
 from decimal import Decimal as D

@@ -1,18 +1,14 @@
 """The Relazione's sections follow the seed's INDICE and the cycle's plan, and keep what users wrote."""
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 from django.core.exceptions import ValidationError
 
 from performance.models import Cycle, Scorecard, StrategicObjective
-from reports.demo import NARRATIVES_DIR, demo_narratives, load_demo_narratives
+from reports.demo import demo_narratives, load_demo_narratives
 from reports.models import ReportSection
 from reports.structure import default_sections, ensure_sections
-
-SEED = Path("/work/shared/seed/relazione-performance-2023-cciaa-bergamo.md")
+from tests.seed_reference import REFERENCE
 
 SEED_ORDER = [
     "premessa", "contesto", "contesto-quadro-economico", "contesto-normativo", "amministrazione",
@@ -26,18 +22,6 @@ SEED_ORDER = [
 ]
 
 
-def _indice() -> list[str]:
-    """The seed's INDICE entries (title without the dots and page number), in order."""
-    text = SEED.read_text(encoding="utf-8")
-    block = text.split("## INDICE", 1)[1].split("## PREMESSA", 1)[0]
-    entries = []
-    for line in block.splitlines():
-        line = re.sub(r"</?b>", "", line).strip()
-        if line:
-            entries.append(re.sub(r"\s*\.{3,}.*$", "", line).strip())
-    return entries
-
-
 def test_seed_layout_follows_the_indice(demo_cycle):
     specs = default_sections(demo_cycle, "seed")
     assert [s.key for s in specs] == SEED_ORDER
@@ -45,7 +29,7 @@ def test_seed_layout_follows_the_indice(demo_cycle):
     def printed(spec) -> set[str]:  # chapters are "1. TITLE" in the INDICE, sub-sections "2.1 TITLE"
         return {spec.title, f"{spec.number} {spec.title}", f"{spec.number}. {spec.title}"}
 
-    indice = _indice()
+    indice: list[str] = REFERENCE["indice"]  # the titles as printed, without dots and page numbers
     assert len(indice) == 30
     # Every INDICE entry is a section with that number and title, in the same order.
     positions = [next((k for k, s in enumerate(specs) if entry in printed(s)), None) for entry in indice]
@@ -155,18 +139,3 @@ def test_load_demo_narratives_keeps_edits(demo_cycle):
     assert section.narrative == "Scritto da noi."
     assert empty.narrative.startswith("La mappa strategica fornisce")
     assert load_demo_narratives(demo_cycle) == 0
-
-
-def test_generated_files_match_the_seed():
-    """The committed files are what the script produces from the seed (nobody edited them by hand)."""
-    import importlib.util
-    import sys
-
-    path = Path(__file__).resolve().parents[2] / "fixtures" / "tools" / "build_demo_narratives.py"
-    sys.path.insert(0, str(path.parent))
-    spec = importlib.util.spec_from_file_location("build_demo_narratives", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    built = module.build(SEED)
-    assert {k: v.strip() for k, v in built.items()} == demo_narratives(NARRATIVES_DIR)

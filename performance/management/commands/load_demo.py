@@ -35,7 +35,7 @@ STAFF_APPS = ("organization", "performance", "budget")
 
 
 class Command(BaseCommand):
-    help = "Carica il ciclo 2023 della Camera di commercio di Bergamo (dal documento in shared/seed) e gli utenti demo."
+    help = "Carica il ciclo 2023 della Camera di commercio di Bergamo (trascritto dalla sua Relazione sulla Performance 2023) e gli utenti demo."
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", "misura-demo-2023"),
