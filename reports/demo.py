@@ -1,4 +1,4 @@
-"""The demo's Relazione texts: the seed's prose (fixtures/demo/relazione/<key>.md) put into the sections."""
+"""The demo's Relazione texts (fixtures/demo/relazione/<key>.md, written for Misura) put into the sections."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,7 +16,7 @@ NARRATIVES_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo" / "relazione"
 
 
 def demo_narratives(folder: Path = NARRATIVES_DIR) -> dict[str, str]:
-    """Section key -> Markdown, from the generated files (the README is not a section)."""
+    """Section key -> Markdown, from the demo files (the README is not a section)."""
     return {path.stem: path.read_text(encoding="utf-8").strip()
             for path in sorted(folder.glob("*.md")) if path.name != "README.md"}
 
@@ -39,5 +39,5 @@ def load_demo_narratives(cycle: Cycle, folder: Path = NARRATIVES_DIR) -> int:
             filled.append(section)
     if filled:
         bulk_update_with_history(filled, ReportSection, ["narrative"], batch_size=200,
-                                 default_change_reason="Testo dimostrativo dal documento di origine")
+                                 default_change_reason="Testo dimostrativo")
     return len(filled)

@@ -37,7 +37,7 @@ def test_list_shows_every_section_in_order(demo_cycle):
 def test_edit_saves_and_records_history(demo_cycle):
     client = _client("struttura")
     page = client.get(_url(demo_cycle))
-    assert page.status_code == 200 and "Il decreto legislativo n. 150/2009" in page.content.decode()
+    assert page.status_code == 200 and "Con la Relazione sulla Performance" in page.content.decode()
     segretario = get_user_model().objects.get(username="segretario")
     response = client.post(_url(demo_cycle), {"narrative": "Nuova **premessa**.", "responsible": segretario.pk,
                                               "version": _version(demo_cycle)})
@@ -78,7 +78,8 @@ def test_frozen_cycle_refuses_edits(demo_cycle):
     response = client.post(_url(demo_cycle), {"narrative": "tardi", "version": _version(demo_cycle)})
     assert response.status_code == 409
     assert "non si può più modificare" in response.content.decode()
-    assert ReportSection.objects.get(cycle=demo_cycle, layout="seed", key="premessa").narrative.startswith("Il decreto")
+    premessa = ReportSection.objects.get(cycle=demo_cycle, layout="seed", key="premessa")
+    assert premessa.narrative.startswith("Con la Relazione")
 
 
 def test_bad_responsible_is_refused_and_nothing_is_saved(demo_cycle, other_entity):
@@ -87,7 +88,7 @@ def test_bad_responsible_is_refused_and_nothing_is_saved(demo_cycle, other_entit
                                                         "version": _version(demo_cycle)})
     assert response.status_code == 422 and "Scegliere un utente" in response.content.decode()
     section = ReportSection.objects.get(cycle=demo_cycle, layout="seed", key="premessa")
-    assert section.narrative.startswith("Il decreto") and section.responsible is None
+    assert section.narrative.startswith("Con la Relazione") and section.responsible is None
 
 
 def test_concurrent_edit_is_not_overwritten(demo_cycle):

@@ -113,17 +113,28 @@ def test_frozen_cycle_refuses_changes(demo_cycle):
 
 
 def test_demo_narratives_are_loaded_in_both_layouts(demo_cycle):
-    for layout in ("seed", "dfp"):
-        sections = {s.key: s for s in ReportSection.objects.filter(cycle=demo_cycle, layout=layout)}
-        assert sections["premessa"].narrative.startswith("Il decreto legislativo n. 150/2009")
-        assert sections["processo"].narrative.startswith("L'Ente ha proseguito nella gestione del ciclo")
-        assert "| FASI | Tempi | Descrizione |" in sections["processo"].narrative
-        economy = sections["contesto-quadro-economico"].narrative
-        assert "Grafic" not in economy and "Tabella 1" not in economy and "\t" not in economy
-        assert "91.431 sedi di imprese registrate" in economy
-        assert sections["so-1-1"].narrative == ""  # the objective's own narrative is shown instead
     files = demo_narratives()
     assert "README" not in files and len(files) == 15
+    for layout in ("seed", "dfp"):
+        sections = {s.key: s for s in ReportSection.objects.filter(cycle=demo_cycle, layout=layout)}
+        for key, text in files.items():
+            assert sections[key].narrative == text, (layout, key)
+        assert "D.Lgs. 150/2009" in sections["premessa"].narrative
+        assert "delibera n. 2/2023" in sections["premessa"].narrative
+        assert "| Fase | Quando | Che cosa | Chi |" in sections["processo"].narrative
+        economy = sections["contesto-quadro-economico"].narrative
+        assert "Grafic" not in economy and "Tabella 1" not in economy and "\t" not in economy
+        assert "registrate sono 91.431" in economy
+        assert sections["so-1-1"].narrative == ""  # the objective's own narrative is shown instead
+
+
+def test_demo_narratives_keep_to_the_markdown_subset():
+    """Hand-written texts: paragraphs, emphasis, lists and pipe tables only (no headings, HTML, links, tabs)."""
+    for key, text in demo_narratives().items():
+        assert text, key
+        for line in text.splitlines():
+            assert not line.lstrip().startswith("#"), (key, line)
+            assert "<" not in line and "](" not in line and "\t" not in line, (key, line)
 
 
 def test_load_demo_narratives_keeps_edits(demo_cycle):
@@ -137,5 +148,5 @@ def test_load_demo_narratives_keeps_edits(demo_cycle):
     section.refresh_from_db()
     empty.refresh_from_db()
     assert section.narrative == "Scritto da noi."
-    assert empty.narrative.startswith("La mappa strategica fornisce")
+    assert empty.narrative.startswith("La mappa raccoglie gli obiettivi strategici")
     assert load_demo_narratives(demo_cycle) == 0

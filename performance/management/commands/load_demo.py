@@ -58,7 +58,7 @@ class Command(BaseCommand):
             context = import_context(DEMO_DIR / "contesto", year=DEMO_YEAR, entity=entity)
         except ImportFailed as exc:
             raise CommandError("Il contesto demo non è valido:\n" + str(exc)) from exc
-        # The Relazione's sections (both layouts) with the seed's prose where no one has written yet.
+        # The Relazione's sections (both layouts) with the demo texts where no one has written yet.
         load_demo_narratives(cycle)
         Cycle.objects.filter(pk=cycle.pk).update(
             state=Cycle.State.REPORTING,
