@@ -75,12 +75,24 @@ def test_every_strategic_objective_has_its_own_description_as_written(demo_cycle
         assert written and so.narrative == written, so.code
 
 
-@pytest.mark.parametrize("code", sorted(REFERENCE["strategic_map"]))
-def test_strategic_objective_descriptions_do_not_repeat_the_source_sentences(code):
+#: Every piece of demo prose (the Relazione's narratives, the objectives' descriptions, the long cells of
+#: the workbooks), as check_own_words.py lists it: (name, text).
+PROSE = tool("check_own_words").prose_pieces()
+
+
+def test_the_demo_prose_covers_every_narrative_and_description():
+    names = {name for name, _text in PROSE}
+    assert {f"fixtures/tools/descrizioni_obiettivi/{code}.md" for code in REFERENCE["strategic_map"]} <= names
+    assert "fixtures/demo/relazione/premessa.md" in names and "fixtures/demo/relazione/processo.md" in names
+    assert any(name.startswith("fixtures/demo/contesto/organi.csv") for name in names)
+
+
+@pytest.mark.parametrize(("name", "text"), PROSE, ids=[name for name, _text in PROSE])
+def test_demo_prose_does_not_repeat_the_source_sentences(name, text):
     """The source's facts may be told again, its sentences not: the same limit as check_own_words.py
     (a few 12-word sequences are long proper names, so the limit is a share, not zero)."""
-    share = share_copied_from_seed((DESCRIPTIONS / f"{code}.md").read_text(encoding="utf-8"))
-    assert share <= tool("check_own_words").MAX_SHARE, f"{code}: {share:.0%} of its 12-word sequences are the source's"
+    share = share_copied_from_seed(text)
+    assert share <= tool("check_own_words").MAX_SHARE, f"{name}: {share:.0%} of its 12-word sequences are the source's"
 
 
 def test_the_source_hashes_recognise_the_source_words():

@@ -146,5 +146,5 @@ def test_other_entity_gets_404(demo_cycle, other_entity):
 
 def test_strategic_objective_section_shows_the_objective_text(demo_cycle):
     html = _client("struttura").get(_url(demo_cycle, "so-1-1")).content.decode()
-    assert "Nel 2023 Bergamo e il suo territorio" in html
+    assert "La Camera lo ha usato per rafforzare" in html  # the opening of descrizioni_obiettivi/1.1.md
     assert 'name="narrative"' not in html and 'name="responsible"' in html
