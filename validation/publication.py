@@ -20,6 +20,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,7 +37,8 @@ from performance.models import Cycle, CycleSnapshot
 from performance.snapshot import current_snapshot, verify_snapshot
 from performance.workflow import STAFF_ROLES, VIEW_ROLES, transition_cycle
 from reports.models import Layout, ReportEdition
-from reports.services import STALE_AFTER, create_or_join, run_edition
+from config.heartbeat import heartbeat
+from reports.services import create_or_join, run_edition
 
 from . import opendata
 from .models import Publication, ValidationDecision
@@ -153,11 +155,12 @@ def _pending_key(edition_id: int) -> str:
 
 
 def _enqueue(cycle_id: int, edition_id: int, user_id: int, reason: str, supersedes_id: int | None) -> None:
-    """One publishing task per edition: a second click while it renders joins it. The key expires like a
-    lost render does (STALE_AFTER), so a task lost with its worker can be sent again."""
+    """One publishing task per edition: a second click while it renders joins it. The key lives one
+    HEARTBEAT_TIMEOUT and the running task keeps it alive (complete_publication), so a task lost with its
+    worker blocks nothing for long: the next click sends it again (a new edition if the render was cut)."""
     from .tasks import publish_cycle_task
 
-    if cache.add(_pending_key(edition_id), 1, timeout=int(STALE_AFTER.total_seconds())):
+    if cache.add(_pending_key(edition_id), 1, timeout=settings.HEARTBEAT_TIMEOUT):
         publish_cycle_task.delay(cycle_id, edition_id, user_id, reason, supersedes_id)
 
 
@@ -166,8 +169,10 @@ def complete_publication(cycle_id: int, edition_id: int, user_id: int, reason: s
     """Render the edition if needed, then publish it. Safe to run twice (a redelivered task): an edition
     already published, or a cycle published (or corrected) meanwhile, returns what is public. None when
     the render failed: the failure is on the edition and publishing again retries."""
+    key = _pending_key(edition_id)
     try:
-        edition = run_edition(edition_id)  # a finished edition is returned as it is
+        with heartbeat(lambda: cache.touch(key, settings.HEARTBEAT_TIMEOUT), name=f"publication-{edition_id}"):
+            edition = run_edition(edition_id)  # a finished edition is returned as it is; beats while it renders
         if edition.state != ReportEdition.State.DONE:
             return None
         user = get_user_model().objects.get(pk=user_id)
@@ -185,7 +190,7 @@ def complete_publication(cycle_id: int, edition_id: int, user_id: int, reason: s
             _verify(snapshot)
             return _complete(locked, edition, snapshot, decision, user, latest, reason)
     finally:
-        cache.delete(_pending_key(edition_id))
+        cache.delete(key)
 
 
 def _complete(cycle: Cycle, edition: ReportEdition, snapshot: CycleSnapshot, decision: ValidationDecision, user,
