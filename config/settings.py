@@ -182,6 +182,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(HEARTBEAT_TIMEOUT),
         "options": {"expires": float(HEARTBEAT_TIMEOUT)},  # no pile of them while the workers are down
     },
+    "recover-interrupted-recomputes": {
+        "task": "performance.tasks.recover_interrupted_recomputes_task",
+        "schedule": float(HEARTBEAT_TIMEOUT),
+        "options": {"expires": float(HEARTBEAT_TIMEOUT)},  # no pile of them while the workers are down
+    },
 }
 
 if REDIS_URL:
