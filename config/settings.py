@@ -163,11 +163,12 @@ CELERY_TIMEZONE = TIME_ZONE
 HEARTBEAT_TIMEOUT = env_positive_int("HEARTBEAT_TIMEOUT", default=60)
 # Redis gives an unacknowledged message (acks_late) back to another worker only after this many seconds.
 # It must be longer than the longest task, or a task still running is delivered a second time: that is
-# the PDF/A render of the Relazione (one WeasyPrint pass over the whole document: ~15 s for the demo's
-# 65 pages here, a few minutes for a Relazione several times longer on a loaded machine). 30 minutes
-# leaves ample margin; it is no longer what recovers a killed worker's work (the heartbeats are, within
-# about two HEARTBEAT_TIMEOUTs), only the last resort for a message nothing else tracks (the daily
-# reminders). The result backend needs none: results are written once and read by key, never redelivered.
+# the PDF/A render of the Relazione (one WeasyPrint pass over the whole document), measured at 70 s for the
+# demo's 74 pages on a 2-core machine under heavy load (tests/drills/), so some minutes for a Relazione
+# several times longer. 30 minutes leaves that margin; it is no longer what recovers a killed worker's
+# work (the heartbeats are, within about two HEARTBEAT_TIMEOUTs), only the last resort for a message
+# nothing else tracks (the daily reminders). The result backend needs none: results are written once and
+# read by key, never redelivered.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 30 * 60}
 # Beat: the deadline reminders go out every morning, Italian time (CELERY_TIMEZONE), before office hours.
 CELERY_BEAT_SCHEDULE = {

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -49,6 +50,8 @@ PUBLISH_ROLES = STAFF_ROLES
 READ_ROLES = VIEW_ROLES
 #: The published edition: the Camera di commercio layout, PDF/A (archival).
 LAYOUT, VARIANT = Layout.SEED, ReportEdition.Variant.PDFA
+#: How often a publishing task looks again at a PDF/A edition another worker is rendering.
+WAIT_SECONDS = 1.0
 
 
 class PublicationConflict(ValidationError):
@@ -154,6 +157,12 @@ def _pending_key(edition_id: int) -> str:
     return f"misura:publish-pending:{edition_id}"
 
 
+def publishing(edition: ReportEdition) -> bool:
+    """A publishing task waits for this edition (its marker lives while the task beats): it will publish it.
+    False after its worker died: the beat task's new render of the PDF/A publishes nothing by itself."""
+    return bool(cache.get(_pending_key(edition.pk)))
+
+
 def _enqueue(cycle_id: int, edition_id: int, user_id: int, reason: str, supersedes_id: int | None) -> None:
     """One publishing task per edition: a second click while it renders joins it. The key lives one
     HEARTBEAT_TIMEOUT and the running task keeps it alive (complete_publication), so a task lost with its
@@ -172,7 +181,7 @@ def complete_publication(cycle_id: int, edition_id: int, user_id: int, reason: s
     key = _pending_key(edition_id)
     try:
         with heartbeat(lambda: cache.touch(key, settings.HEARTBEAT_TIMEOUT), name=f"publication-{edition_id}"):
-            edition = run_edition(edition_id)  # a finished edition is returned as it is; beats while it renders
+            edition = _rendered(edition_id)
         if edition.state != ReportEdition.State.DONE:
             return None
         user = get_user_model().objects.get(pk=user_id)
@@ -191,6 +200,18 @@ def complete_publication(cycle_id: int, edition_id: int, user_id: int, reason: s
             return _complete(locked, edition, snapshot, decision, user, latest, reason)
     finally:
         cache.delete(key)
+
+
+def _rendered(edition_id: int) -> ReportEdition:
+    """The edition rendered (a finished one is returned as it is). If another worker is rendering it (a
+    request from the editions page, or the beat task's restart, joined by this publication), wait while that
+    worker beats; if it dies, run_edition takes the render over (or the beat task has failed it: None is
+    published, and publishing again retries)."""
+    while True:
+        edition = run_edition(edition_id)
+        if not edition.in_flight:
+            return edition
+        time.sleep(WAIT_SECONDS)
 
 
 def _complete(cycle: Cycle, edition: ReportEdition, snapshot: CycleSnapshot, decision: ValidationDecision, user,
