@@ -157,11 +157,36 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Work in flight (a render, a publication, a recompute) writes a heartbeat every HEARTBEAT_TIMEOUT / 4
+# seconds (config/heartbeat.py); one older than HEARTBEAT_TIMEOUT means its worker died: the next request,
+# or the beat task below, marks it interrupted and starts it again.
+HEARTBEAT_TIMEOUT = env_positive_int("HEARTBEAT_TIMEOUT", default=60)
+# Redis gives an unacknowledged message (acks_late) back to another worker only after this many seconds.
+# It must be longer than the longest task, or a task still running is delivered a second time: that is
+# the PDF/A render of the Relazione (one WeasyPrint pass over the whole document), measured at 70 s for the
+# demo's 74 pages on a 2-core machine under heavy load (tests/drills/), so some minutes for a Relazione
+# several times longer. 30 minutes leaves that margin; it is no longer what recovers a killed worker's
+# work (the heartbeats are, within about two HEARTBEAT_TIMEOUTs), only the last resort for a message
+# nothing else tracks (the daily reminders). The result backend needs none: results are written once and
+# read by key, never redelivered.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 30 * 60}
 # Beat: the deadline reminders go out every morning, Italian time (CELERY_TIMEZONE), before office hours.
 CELERY_BEAT_SCHEDULE = {
     "send-deadline-reminders": {
         "task": "performance.tasks.send_deadline_reminders_task",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # Interrupted work (heartbeat older than HEARTBEAT_TIMEOUT) is restarted even if nobody asks again;
+    # checked as often as the timeout, so it is noticed within two timeouts of the worker's death.
+    "recover-interrupted-editions": {
+        "task": "reports.tasks.recover_interrupted_editions_task",
+        "schedule": float(HEARTBEAT_TIMEOUT),
+        "options": {"expires": float(HEARTBEAT_TIMEOUT)},  # no pile of them while the workers are down
+    },
+    "recover-interrupted-recomputes": {
+        "task": "performance.tasks.recover_interrupted_recomputes_task",
+        "schedule": float(HEARTBEAT_TIMEOUT),
+        "options": {"expires": float(HEARTBEAT_TIMEOUT)},  # no pile of them while the workers are down
     },
 }
 

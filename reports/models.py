@@ -109,6 +109,11 @@ class ReportEdition(models.Model):
     finished_at = models.DateTimeField(_("completata il"), null=True, blank=True)
     seconds = models.FloatField(_("secondi"), null=True, blank=True)
     error = models.TextField(_("errore"), blank=True)
+    #: last sign of life: when it was sent to the workers (queued), then every few seconds while it renders
+    #: (config/heartbeat.py). A running edition whose heartbeat is older than HEARTBEAT_TIMEOUT was interrupted.
+    heartbeat_at = models.DateTimeField(_("ultimo segnale di attività"), null=True, blank=True)
+    #: 1 for a requested edition, n + 1 for the one started again after edition attempt n was interrupted
+    attempt = models.PositiveSmallIntegerField(_("tentativo"), default=1)
 
     class Meta:
         verbose_name = _("edizione della Relazione")

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,7 +38,8 @@ from performance.models import Cycle, CycleSnapshot
 from performance.snapshot import current_snapshot, verify_snapshot
 from performance.workflow import STAFF_ROLES, VIEW_ROLES, transition_cycle
 from reports.models import Layout, ReportEdition
-from reports.services import STALE_AFTER, create_or_join, run_edition
+from config.heartbeat import heartbeat
+from reports.services import create_or_join, run_edition
 
 from . import opendata
 from .models import Publication, ValidationDecision
@@ -47,6 +50,8 @@ PUBLISH_ROLES = STAFF_ROLES
 READ_ROLES = VIEW_ROLES
 #: The published edition: the Camera di commercio layout, PDF/A (archival).
 LAYOUT, VARIANT = Layout.SEED, ReportEdition.Variant.PDFA
+#: How often a publishing task looks again at a PDF/A edition another worker is rendering.
+WAIT_SECONDS = 1.0
 
 
 class PublicationConflict(ValidationError):
@@ -152,12 +157,19 @@ def _pending_key(edition_id: int) -> str:
     return f"misura:publish-pending:{edition_id}"
 
 
+def publishing(edition: ReportEdition) -> bool:
+    """A publishing task waits for this edition (its marker lives while the task beats): it will publish it.
+    False after its worker died: the beat task's new render of the PDF/A publishes nothing by itself."""
+    return bool(cache.get(_pending_key(edition.pk)))
+
+
 def _enqueue(cycle_id: int, edition_id: int, user_id: int, reason: str, supersedes_id: int | None) -> None:
-    """One publishing task per edition: a second click while it renders joins it. The key expires like a
-    lost render does (STALE_AFTER), so a task lost with its worker can be sent again."""
+    """One publishing task per edition: a second click while it renders joins it. The key lives one
+    HEARTBEAT_TIMEOUT and the running task keeps it alive (complete_publication), so a task lost with its
+    worker blocks nothing for long: the next click sends it again (a new edition if the render was cut)."""
     from .tasks import publish_cycle_task
 
-    if cache.add(_pending_key(edition_id), 1, timeout=int(STALE_AFTER.total_seconds())):
+    if cache.add(_pending_key(edition_id), 1, timeout=settings.HEARTBEAT_TIMEOUT):
         publish_cycle_task.delay(cycle_id, edition_id, user_id, reason, supersedes_id)
 
 
@@ -166,8 +178,10 @@ def complete_publication(cycle_id: int, edition_id: int, user_id: int, reason: s
     """Render the edition if needed, then publish it. Safe to run twice (a redelivered task): an edition
     already published, or a cycle published (or corrected) meanwhile, returns what is public. None when
     the render failed: the failure is on the edition and publishing again retries."""
+    key = _pending_key(edition_id)
     try:
-        edition = run_edition(edition_id)  # a finished edition is returned as it is
+        with heartbeat(lambda: cache.touch(key, settings.HEARTBEAT_TIMEOUT), name=f"publication-{edition_id}"):
+            edition = _rendered(edition_id)
         if edition.state != ReportEdition.State.DONE:
             return None
         user = get_user_model().objects.get(pk=user_id)
@@ -185,7 +199,19 @@ def complete_publication(cycle_id: int, edition_id: int, user_id: int, reason: s
             _verify(snapshot)
             return _complete(locked, edition, snapshot, decision, user, latest, reason)
     finally:
-        cache.delete(_pending_key(edition_id))
+        cache.delete(key)
+
+
+def _rendered(edition_id: int) -> ReportEdition:
+    """The edition rendered (a finished one is returned as it is). If another worker is rendering it (a
+    request from the editions page, or the beat task's restart, joined by this publication), wait while that
+    worker beats; if it dies, run_edition takes the render over (or the beat task has failed it: None is
+    published, and publishing again retries)."""
+    while True:
+        edition = run_edition(edition_id)
+        if not edition.in_flight:
+            return edition
+        time.sleep(WAIT_SECONDS)
 
 
 def _complete(cycle: Cycle, edition: ReportEdition, snapshot: CycleSnapshot, decision: ValidationDecision, user,

@@ -37,6 +37,7 @@ def _page(request: HttpRequest, cycle: Cycle, can_publish: bool, *, status: int 
     return render(request, "validation/publication.html", {
         "cycle": cycle, "snapshot": snapshot, "decision": decision, "publications": publications,
         "edition": last if last and last.pk not in published_ids else None,
+        "publishing": bool(last and last.in_flight and service.publishing(last)),
         "can_publish": can_publish and cycle.state == Cycle.State.VALIDATED and decision is not None,
         "can_correct": can_publish and cycle.state == Cycle.State.PUBLISHED,
         "errors": errors or {}, "posted": posted or {},

@@ -57,15 +57,17 @@ def server_env(database: str = "misura_e2e", redis_url: str = "") -> dict[str, s
             "MEDIA_ROOT": str(ARTIFACTS / f"media-{database}")}
 
 
-def _serve(database: str, *, redis_url: str = "") -> Iterator[str]:
+def _serve(database: str, *, redis_url: str = "", worker: bool = True,
+           extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """gunicorn on a free port over a fresh database with the demo, and, given a Redis URL, a Celery
-    worker taking the tasks the pages enqueue (without one they run eagerly in the web process)."""
+    worker taking the tasks the pages enqueue (without one they run eagerly in the web process).
+    worker=False: the caller starts (and kills) its own workers (tests/drills/); extra_env: more settings."""
     url = _e2e_database_url(database)
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {database}")
-    env = server_env(database, redis_url)
+    env = {**server_env(database, redis_url), **(extra_env or {})}
     shutil.rmtree(env["MEDIA_ROOT"], ignore_errors=True)
     python = sys.executable
     for command in (["migrate", "--noinput", "-v", "0"], ["load_demo", "--password", PASSWORD]):
@@ -74,7 +76,7 @@ def _serve(database: str, *, redis_url: str = "") -> Iterator[str]:
     gunicorn = shutil.which("gunicorn", path=str(Path(python).parent)) or "gunicorn"
     processes = [subprocess.Popen([gunicorn, "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "120",
                                    "--log-level", "warning"], cwd=ROOT, env=env)]
-    if redis_url:
+    if redis_url and worker:
         processes.append(subprocess.Popen([python, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
                                            "--concurrency=1", "--loglevel=WARNING", "--without-gossip",
                                            "--without-mingle", "--without-heartbeat"], cwd=ROOT, env=env))

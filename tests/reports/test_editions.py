@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pikepdf
@@ -15,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import include, path
+from django.utils import timezone
 
 import config.urls
 from performance.models import Cycle
@@ -87,7 +89,9 @@ def test_run_stores_the_file_with_its_hash_and_is_idempotent(demo_cycle, fake_re
 
 def test_running_edition_whose_worker_died_is_picked_up_again(demo_cycle, fake_render):
     edition = request_edition(demo_cycle, variant="draft", acting_user=user("struttura"))
-    ReportEdition.objects.filter(pk=edition.pk).update(state=ReportEdition.State.RUNNING, progress_done=5)
+    # Its worker died: no heartbeat for longer than HEARTBEAT_TIMEOUT (the message is delivered again).
+    ReportEdition.objects.filter(pk=edition.pk).update(state=ReportEdition.State.RUNNING, progress_done=5,
+                                                       heartbeat_at=timezone.now() - timedelta(hours=1))
     assert run_edition(edition.pk).state == ReportEdition.State.DONE
     assert len(fake_render) == 1
 
@@ -132,6 +136,8 @@ def test_editions_page_request_progress_and_download(demo_cycle, as_user, fake_r
     row = client.get(f"{base}{edition.number}/stato/").content.decode()
     assert 'hx-trigger="every 1s"' in row and 'aria-valuenow="25"' in row and 'role="status"' in row
     assert client.get(f"{base}{edition.number}/file/").status_code == 404  # nothing to download yet
+    # Queued again: run_edition plays the worker (one whose heartbeat is fresh is left to its worker).
+    ReportEdition.objects.filter(pk=edition.pk).update(state="queued")
     run_edition(edition.pk)
     row = client.get(f"{base}{edition.number}/stato/").content.decode()
     assert "hx-trigger" not in row and f"{edition.number}/file/" in row
