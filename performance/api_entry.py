@@ -10,19 +10,20 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from . import services
+from .api_filters import MAX_ID
 from .entry import EntryData
 from .models import Indicator, Period
 from .selectors import get_cycle_for_user, visible_indicator_ids
 
 
 class MeasurementWriteSerializer(serializers.Serializer):
-    cycle = serializers.IntegerField(help_text="id del ciclo")
+    cycle = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="id del ciclo")
     indicator = serializers.CharField(max_length=40, help_text="codice dell'indicatore")
     period = serializers.CharField(max_length=20, help_text="codice del periodo")
     value = serializers.CharField(required=False, allow_blank=True, default="",
@@ -33,17 +34,17 @@ class MeasurementWriteSerializer(serializers.Serializer):
     nv_reason = serializers.CharField(required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
     shortfall_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(required=False, allow_null=True, default=None,
+    version = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                       max_value=2**31 - 1,  # PositiveIntegerField
                                        help_text="versione letta dal client; vuota se il valore non esisteva")
 
 
 class WriteMixin:
     """create() for MeasurementViewSet."""
 
-    @extend_schema(request=MeasurementWriteSerializer, responses={
-        200: OpenApiResponse(description="valore salvato"), 400: OpenApiResponse(description="dati non validi"),
-        403: OpenApiResponse(description="non consentito o periodo bloccato"),
-        409: OpenApiResponse(description="il valore è cambiato dopo la lettura: versione e valore attuali")})
+    # The responses (200, 409 with the current value) are declared on MeasurementViewSet, next to the
+    # serializer they carry; 400/403/404 are added for every write by api_schema.
+    @extend_schema(request=MeasurementWriteSerializer)
     def create(self, request, *args, **kwargs):
         incoming = MeasurementWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
