@@ -9,7 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from organization.access import entities_for
 
@@ -111,6 +113,19 @@ class MeasurementSerializer(serializers.ModelSerializer):
         model = Measurement
         fields = ["id", "indicator", "period", "raw_value", "value_number", "value_date", "value_bool", "numerator",
                   "denominator", "is_nv", "nv_reason", "note", "updated_at", "version"]
+
+
+class NotFoundView(APIView):
+    """Any other URL under /api/v1/ ending in "/", e.g. an id the router's pattern refuses ("0.5"): a JSON
+    404 like the API's own, not Django's HTML page."""
+
+    permission_classes = [AllowAny]
+    schema = None
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound
+
+    get = post = put = patch = delete = head = options = http_method_not_allowed
 
 
 class ConflictSerializer(serializers.Serializer):

@@ -30,32 +30,28 @@ MAX_YEAR = 32767
 class IdField(forms.Field):
     """A database id in ASCII digits (1 … 2⁶³−1); `str.isdigit()` would let "²" through to int()."""
 
+    maximum = MAX_ID
+    message = _("Indicare un id numerico intero da 1 a %(max)d.")
+
     def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
             return None
-        parsed = parse_bounded_int(str(value), 1, MAX_ID)
+        parsed = parse_bounded_int(str(value), 1, self.maximum)
         if parsed is None:
-            raise ValidationError(_("Indicare un id numerico intero da 1 a %(max)d."), code="invalid",
-                                  params={"max": MAX_ID})
+            raise ValidationError(self.message, code="invalid", params={"max": self.maximum})
         return parsed
 
 
-class YearField(forms.Field):
-    def to_python(self, value: Any) -> int | None:
-        if value in self.empty_values:
-            return None
-        parsed = parse_bounded_int(str(value), 1, MAX_YEAR)
-        if parsed is None:
-            raise ValidationError(_("Indicare un anno (numero intero da 1 a %(max)d)."), code="invalid",
-                                  params={"max": MAX_YEAR})
-        return parsed
+class YearField(IdField):
+    maximum = MAX_YEAR
+    message = _("Indicare un anno (numero intero da 1 a %(max)d).")
 
 
 class CodeField(forms.CharField):
     """A code as written (unit codes): any text is a fair question, the answer may be nothing.
 
     Django's CharField refuses NUL characters with a 400; no code contains one, so the filter simply
-    finds nothing (see `_code_or_none`), which is what the schema (a plain string) promises."""
+    finds nothing (see `code_or_none`), which is what the schema (a plain string) promises."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -79,12 +75,13 @@ def id_filter(field_name: str | None, description: str, **kwargs: Any) -> IdFilt
     return extend_schema_field(schema)(IdFilter(field_name=field_name, **kwargs))
 
 
-def code_filter(description: str, method: str) -> django_filters.CharFilter:
+def code_filter(description: str, method: str) -> CodeFilter:
     schema = {"type": "string", "description": description}
     return extend_schema_field(schema)(CodeFilter(method=method))
 
 
-def _code_or_none(value: str) -> str | None:
+def code_or_none(value: str) -> str | None:
+    """The code to look for, or None when it cannot be one (PostgreSQL refuses NUL in a query: 500)."""
     return None if "\x00" in value else value
 
 
@@ -145,7 +142,7 @@ class IndicatorFilter(ScopedFilterSet):
         return queryset.filter(pk__in=self.indicators_on(self.visible_scorecards().filter(pk=value)))
 
     def by_unit(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        code = _code_or_none(value)
+        code = code_or_none(value)
         if code is None:
             return queryset.none()
         return queryset.filter(pk__in=self.indicators_on(self.visible_scorecards().filter(unit__code=code)))
@@ -161,7 +158,7 @@ class ScorecardFilter(ScopedFilterSet):
         fields: list[str] = []
 
     def by_unit(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        code = _code_or_none(value)
+        code = code_or_none(value)
         return queryset.none() if code is None else queryset.filter(unit__code=code)
 
     def by_indicator(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
@@ -195,7 +192,7 @@ class MeasurementFilter(ScopedFilterSet):
         return queryset.filter(indicator_id__in=self.indicators_on(self.visible_scorecards().filter(pk=value)))
 
     def by_unit(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        code = _code_or_none(value)
+        code = code_or_none(value)
         if code is None:
             return queryset.none()
         return queryset.filter(indicator_id__in=self.indicators_on(self.visible_scorecards().filter(unit__code=code)))

@@ -49,6 +49,11 @@ class MisuraAutoSchema(AutoSchema):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
+        filters = getattr(getattr(self.view, "filterset_class", None), "base_filters", {})
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "query" and parameter.get("name") in filters:
+                # django-filter reads an empty value as "no filter" (the browsable API's form sends them)
+                parameter["allowEmptyValue"] = True
         responses = operation.setdefault("responses", {})
         for code in self._error_codes(operation):
             responses.setdefault(str(code), self._error_response(code))

@@ -16,7 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from performance.api_filters import MAX_YEAR, CodeFilter, YearFilter
+from performance.api_filters import MAX_YEAR, CodeFilter, YearFilter, code_or_none
 
 from .models import Publication
 from .views_public import files_of, published
@@ -59,7 +59,6 @@ class PublicationSerializer(serializers.ModelSerializer):
 
 
 class PublicationFilter(django_filters.FilterSet):
-    # CodeFilter: a NUL character finds nothing instead of reaching PostgreSQL (which refuses it: 500)
     entity = extend_schema_field({"type": "string", "description": "codice dell'ente"})(
         CodeFilter(method="by_entity"))
     year = extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_YEAR,
@@ -70,7 +69,8 @@ class PublicationFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def by_entity(self, queryset, name: str, value: str):
-        return queryset.none() if "\x00" in value else queryset.filter(cycle__entity__code=value)
+        code = code_or_none(value)
+        return queryset.none() if code is None else queryset.filter(cycle__entity__code=code)
 
 
 class PublicationViewSet(viewsets.ReadOnlyModelViewSet):

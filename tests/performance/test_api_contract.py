@@ -107,6 +107,32 @@ def test_publications_refuse_a_bad_year(api, query):
     assert response.status_code == 400 and "year" in response.json()
 
 
+def test_an_empty_filter_value_is_no_filter(api):
+    everything = api().get("/api/v1/indicators/").json()["count"]
+    assert api().get("/api/v1/indicators/?cycle=&scorecard=&unit=").json()["count"] == everything
+    assert api().get("/api/v1/measurements/?updated_since=").status_code == 200
+
+
+def test_an_url_the_router_refuses_is_a_json_404(api):
+    for path in ("indicators/0.5/", "indicators/0.5/explain/", "publications/-1e-9/"):
+        response = api().get(f"/api/v1/{path}")
+        assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert api().get("/api/v1/indicators").status_code == 301  # without the slash: still redirected
+
+
+@pytest.mark.parametrize("change", [{"value": 6}, {"cycle": "1"}, {"is_nv": "true"}, {"version": "1"},
+                                    {"note": ["x"]}])
+def test_a_write_takes_each_field_in_its_json_type(api, demo_cycle, period, change):
+    body = {"cycle": demo_cycle.pk, "indicator": "1.5.03.04", "period": period.code, "value": "6"} | change
+    response = api("resp.ri").post("/api/v1/measurements/", body, format="json")
+    assert response.status_code == 400 and set(change) <= set(response.json())
+
+
+def test_a_write_in_a_form_encoding_is_a_415(api, demo_cycle, period):
+    body = {"cycle": demo_cycle.pk, "indicator": "1.5.03.04", "period": period.code, "value": "6"}
+    assert api("resp.ri").post("/api/v1/measurements/", body, format="multipart").status_code == 415
+
+
 def test_a_nul_in_a_code_filter_finds_nothing(api):
     assert api(None).get("/api/v1/publications/?entity=a%00b").json()["results"] == []
     assert api().get("/api/v1/scorecards/?unit=R%00I").json()["count"] == 0
@@ -273,7 +299,7 @@ def test_schema_documents_the_errors_each_operation_can_answer(api):
             if "{" in path:
                 assert "404" in codes, (method, path)
             if method == "post":
-                assert {"400", "403", "409"} <= codes, path
+                assert {"400", "403", "404", "409", "415"} <= codes, path
     assert "400" in paths["/api/v1/indicators/"]["get"]["responses"]
 
 
@@ -284,6 +310,8 @@ def test_schema_documents_filters_and_paging_bounds(api):
     assert params["limit"]["maximum"] == 1000 and params["limit"]["minimum"] == 1
     assert params["updated_since"]["format"] == "date-time"
     assert params["cycle"]["type"] == "integer"
+    declared = {p["name"]: p for p in schema["paths"]["/api/v1/measurements/"]["get"]["parameters"]}
+    assert declared["cycle"]["allowEmptyValue"] is True and "allowEmptyValue" not in declared["limit"]
 
 
 def test_nullable_fields_are_nullable_in_the_schema(api, demo_cycle):
