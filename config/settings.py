@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "django_filters",  # the API's list filters; its templates draw them in the browsable API
     "simple_history",
     "organization",
     "performance",
@@ -256,9 +257,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Documents the error answers (400/401/403/404) of each operation next to its success.
+    "DEFAULT_SCHEMA_CLASS": "performance.api_schema.MisuraAutoSchema",
+    # limit/offset checked (400 naming the parameter) and bounded (limit ≤ 1000), bounds in the schema.
+    "DEFAULT_PAGINATION_CLASS": "performance.api_paging.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Misura API",

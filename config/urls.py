@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import health
 from organization.auth import LockoutAdminAuthenticationForm, LockoutAuthenticationForm
-from performance.urls import api_urlpatterns
+from performance.urls import api_fallback_urlpatterns, api_urlpatterns
 from validation.api import api_urlpatterns as publication_api_urlpatterns
 
 # The admin has its own login page: it gets the same lock-out, or it would be a way round it.
@@ -23,7 +23,7 @@ urlpatterns = [
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/fatto/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_urlpatterns + publication_api_urlpatterns)),
+    path("api/v1/", include(api_urlpatterns + publication_api_urlpatterns + api_fallback_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -1,18 +1,24 @@
 """API of the plan, its results and its values (/api/v1/), scoped to what the user may see."""
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from organization.access import entities_for
 
+from . import api_filters as filters
 from .api_entry import WriteMixin
-
+from .api_filters import MAX_ID
+from .api_paging import parse_bounded_int
 from .exporting import RESULT_COLUMNS, result_rows
 from .figures import indicator_figure, rollup_figure
 from .selectors import scorecard_filter, visible_indicator_ids
@@ -54,7 +60,8 @@ class StrategicObjectiveSerializer(serializers.ModelSerializer):
 
 
 class OperationalObjectiveSerializer(serializers.ModelSerializer):
-    strategic_objective = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # null for objectives outside the strategic tree (the common system objectives)
+    strategic_objective = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = OperationalObjective
@@ -83,7 +90,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class ScorecardSerializer(serializers.ModelSerializer):
-    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # null for the entity's strategic scorecard and for individual ones without a unit
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     assignments = AssignmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -107,46 +115,81 @@ class MeasurementSerializer(serializers.ModelSerializer):
                   "denominator", "is_nv", "nv_reason", "note", "updated_at", "version"]
 
 
+class NotFoundView(APIView):
+    """Any other URL under /api/v1/ ending in "/", e.g. an id the router's pattern refuses ("0.5"): a JSON
+    404 like the API's own, not Django's HTML page."""
+
+    permission_classes = [AllowAny]
+    schema = None
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound
+
+    get = post = put = patch = delete = head = options = http_method_not_allowed
+
+
+class ConflictSerializer(serializers.Serializer):
+    """409 of a write: the value moved on since the client read it; nothing was saved."""
+
+    detail = serializers.CharField()
+    current = MeasurementSerializer(allow_null=True, help_text="il valore attuale, con la sua versione")
+
+
 class _CycleScoped(viewsets.ReadOnlyModelViewSet):
-    """Filters to the user's entities, and to ?cycle=<id> when given."""
+    """Filters to the user's entities; `filterset_class` narrows further (?cycle=<id> and the rest)."""
 
     cycle_path = "cycle"
 
     def get_queryset(self):
-        qs = self.queryset.filter(**{f"{self.cycle_path}__entity__in": entities_for(self.request.user)})
-        cycle = self.request.query_params.get("cycle")
-        if cycle and cycle.isdigit():
-            qs = qs.filter(**{f"{self.cycle_path}_id": int(cycle)})
-        return qs
+        return self.queryset.filter(**{f"{self.cycle_path}__entity__in": entities_for(self.request.user)})
+
+
+#: The export's columns, all text: an empty string (never null) where there is nothing to say.
+RESULT_ROWS = inline_serializer("ResultRow", {name: serializers.CharField() for name in RESULT_COLUMNS}, many=True)
+EXPLAIN_LEVELS = [lvl for lvl in Level.values if lvl != Level.INDICATOR]
 
 
 class CycleViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CycleSerializer
+    filterset_class = filters.CycleFilter
 
     def get_queryset(self):
         return Cycle.objects.filter(entity__in=entities_for(self.request.user)).select_related("entity")
 
-    @extend_schema(responses=inline_serializer(
-        "ResultRow", {name: serializers.CharField() for name in RESULT_COLUMNS}, many=True))
-    @action(detail=True)
+    def _cycle(self, pk) -> Cycle:
+        # rest_framework's get_object_or_404: a non-numeric id is a 404, not a ValueError (500)
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+    @extend_schema(responses=RESULT_ROWS)
+    @action(detail=True, pagination_class=None, filter_backends=[])
     def results(self, request, pk=None):
-        """One row per indicator per scorecard, as `export_results`."""
-        cycle = get_object_or_404(self.get_queryset(), pk=pk)
-        return Response(result_rows(cycle))
+        """One row per indicator per scorecard, as `export_results`, for the scorecards the user may see:
+        the whole table in one list (not paged), in the export's order."""
+        cycle = self._cycle(pk)
+        return Response(result_rows(cycle, scorecards=Scorecard.objects.filter(scorecard_filter(request.user))))
 
     @extend_schema(
-        parameters=[OpenApiParameter("level", str, enum=[lvl for lvl in Level.values if lvl != Level.INDICATOR]),
-                    OpenApiParameter("object", int, required=False)],
+        parameters=[OpenApiParameter("level", str, enum=EXPLAIN_LEVELS, default=Level.ENTITY),
+                    OpenApiParameter("object", {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                                     required=False, description="id dell'oggetto (predefinito: il ciclo)")],
         responses=OpenApiTypes.OBJECT)
-    @action(detail=True)
+    @action(detail=True, filter_backends=[])
     def explain(self, request, pk=None):
         """How an aggregated figure (objective, perspective, scorecard, entity) is obtained."""
-        cycle = get_object_or_404(self.get_queryset(), pk=pk)
+        cycle = self._cycle(pk)
         level = request.query_params.get("level", Level.ENTITY)
-        raw_object = request.query_params.get("object", str(cycle.pk))
-        if level not in Level.values or level == Level.INDICATOR or not raw_object.isdigit():
-            raise ValidationError({"level": "livello o oggetto non valido"})
-        figure = rollup_figure(cycle, level, int(raw_object))
+        if level not in EXPLAIN_LEVELS:
+            raise ValidationError({"level": [_("Livello non valido: uno tra %(levels)s.")
+                                             % {"levels": ", ".join(EXPLAIN_LEVELS)}]})
+        raw_object = request.query_params.get("object")
+        object_id = cycle.pk if raw_object is None else parse_bounded_int(raw_object, 1, MAX_ID)
+        if object_id is None:
+            raise ValidationError({"object": [_("Indicare l'id numerico dell'oggetto (intero da 1 a %(max)d).")
+                                              % {"max": MAX_ID}]})
+        if level == Level.SCORECARD and not Scorecard.objects.filter(
+                scorecard_filter(request.user), pk=object_id, cycle=cycle).exists():
+            raise NotFound  # a scorecard the user may not open is one that does not exist for them
+        figure = rollup_figure(cycle, level, object_id)
         if figure is None:
             raise NotFound
         return Response(figure)
@@ -155,21 +198,25 @@ class CycleViewSet(viewsets.ReadOnlyModelViewSet):
 class PerspectiveViewSet(_CycleScoped):
     queryset = Perspective.objects.all()
     serializer_class = PerspectiveSerializer
+    filterset_class = filters.PerspectiveFilter
 
 
 class StrategicObjectiveViewSet(_CycleScoped):
     queryset = StrategicObjective.objects.select_related("perspective")
     serializer_class = StrategicObjectiveSerializer
+    filterset_class = filters.StrategicObjectiveFilter
 
 
 class OperationalObjectiveViewSet(_CycleScoped):
     queryset = OperationalObjective.objects.select_related("strategic_objective")
     serializer_class = OperationalObjectiveSerializer
+    filterset_class = filters.OperationalObjectiveFilter
 
 
 class IndicatorViewSet(_CycleScoped):
     queryset = Indicator.objects.select_related("operational_objective", "cycle", "score")
     serializer_class = IndicatorSerializer
+    filterset_class = filters.IndicatorFilter
 
     def get_queryset(self):
         qs = super().get_queryset()
@@ -190,6 +237,7 @@ class IndicatorViewSet(_CycleScoped):
 class ScorecardViewSet(_CycleScoped):
     queryset = Scorecard.objects.select_related("unit").prefetch_related("assignments__indicator")
     serializer_class = ScorecardSerializer
+    filterset_class = filters.ScorecardFilter
 
     def get_queryset(self):
         return super().get_queryset().filter(scorecard_filter(self.request.user))
@@ -198,14 +246,23 @@ class ScorecardViewSet(_CycleScoped):
 class PeriodViewSet(_CycleScoped):
     queryset = Period.objects.all()
     serializer_class = PeriodSerializer
+    filterset_class = filters.PeriodFilter
 
 
+@extend_schema_view(create=extend_schema(responses={
+    200: OpenApiResponse(MeasurementSerializer, description="valore salvato"),
+    409: OpenApiResponse(ConflictSerializer, description="il valore è cambiato dopo la lettura: nulla è salvato"),
+}))
 class MeasurementViewSet(WriteMixin, _CycleScoped):
     """Values: read them, or POST one (see api_entry) with the version read, 409 when it moved on."""
 
     queryset = Measurement.objects.select_related("indicator", "period")
     serializer_class = MeasurementSerializer
+    # A write is JSON, as the README shows: a form encoding has no null (`version` of a new value), so
+    # schemathesis' "version=null" was refused as if it were bad data. Other bodies get a 415.
+    parser_classes = [JSONParser]
     cycle_path = "period__cycle"
+    filterset_class = filters.MeasurementFilter
 
     def get_queryset(self):
         qs = super().get_queryset()

@@ -10,40 +10,64 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from . import services
+from .api_filters import MAX_ID
 from .entry import EntryData
 from .models import Indicator, Period
 from .selectors import get_cycle_for_user, visible_indicator_ids
 
 
+# The body is JSON: each field takes the JSON type the schema gives it, and nothing DRF would coerce
+# (6 for "6", "true" for true, "1" for 1), so a client that sends the wrong type learns it at once.
+class JsonText(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonInteger(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonBoolean(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class MeasurementWriteSerializer(serializers.Serializer):
-    cycle = serializers.IntegerField(help_text="id del ciclo")
-    indicator = serializers.CharField(max_length=40, help_text="codice dell'indicatore")
-    period = serializers.CharField(max_length=20, help_text="codice del periodo")
-    value = serializers.CharField(required=False, allow_blank=True, default="",
-                                  help_text="valore come lo si scrive (es. 1.234,5 · 98,77% · 30/06/2025 · SI)")
-    numerator = serializers.CharField(required=False, allow_blank=True, default="")
-    denominator = serializers.CharField(required=False, allow_blank=True, default="")
-    is_nv = serializers.BooleanField(required=False, default=False)
-    nv_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    shortfall_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    version = serializers.IntegerField(required=False, allow_null=True, default=None,
-                                       help_text="versione letta dal client; vuota se il valore non esisteva")
+    cycle = JsonInteger(min_value=1, max_value=MAX_ID, help_text="id del ciclo")
+    indicator = JsonText(max_length=40, help_text="codice dell'indicatore")
+    period = JsonText(max_length=20, help_text="codice del periodo")
+    value = JsonText(required=False, allow_blank=True, default="",
+                     help_text="valore come lo si scrive (es. 1.234,5 · 98,77% · 30/06/2025 · SI)")
+    numerator = JsonText(required=False, allow_blank=True, default="")
+    denominator = JsonText(required=False, allow_blank=True, default="")
+    is_nv = JsonBoolean(required=False, default=False)
+    nv_reason = JsonText(required=False, allow_blank=True, default="")
+    note = JsonText(required=False, allow_blank=True, default="")
+    shortfall_reason = JsonText(required=False, allow_blank=True, default="")
+    version = JsonInteger(required=False, allow_null=True, default=None, min_value=1,
+                          max_value=2**31 - 1,  # PositiveIntegerField
+                          help_text="versione letta dal client; vuota se il valore non esisteva")
 
 
 class WriteMixin:
     """create() for MeasurementViewSet."""
 
-    @extend_schema(request=MeasurementWriteSerializer, responses={
-        200: OpenApiResponse(description="valore salvato"), 400: OpenApiResponse(description="dati non validi"),
-        403: OpenApiResponse(description="non consentito o periodo bloccato"),
-        409: OpenApiResponse(description="il valore è cambiato dopo la lettura: versione e valore attuali")})
+    # The responses (200, 409 with the current value) are declared on MeasurementViewSet, next to the
+    # serializer they carry; 400/403/404 are added for every write by api_schema.
+    @extend_schema(request=MeasurementWriteSerializer)
     def create(self, request, *args, **kwargs):
         incoming = MeasurementWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)

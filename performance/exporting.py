@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from django.db.models import QuerySet
+
 from .importer.schema import SHEETS
 from .models import Assignment, Cycle, Indicator, Measurement, OperationalObjective, Period, Perspective, Scorecard, StrategicObjective
 from .parsing import format_number
@@ -95,8 +97,9 @@ def write_csv_folder(tables: dict[str, Sequence[Sequence[object]]], folder: Path
             csv.writer(fh).writerows(rows)
 
 
-def result_rows(cycle: Cycle) -> list[dict[str, str]]:
-    """One row per indicator per scorecard, columns as in DESIGN.md (export_results and open data)."""
+def result_rows(cycle: Cycle, scorecards: QuerySet[Scorecard] | None = None) -> list[dict[str, str]]:
+    """One row per indicator per scorecard, columns as in DESIGN.md (export_results and open data);
+    `scorecards` limits the rows to those (the API passes the ones the user may see)."""
     final = Period.objects.filter(cycle=cycle, is_final=True).first()
     values = {}
     if final is not None:
@@ -109,6 +112,8 @@ def result_rows(cycle: Cycle) -> list[dict[str, str]]:
                         "indicator__score")
         .order_by("scorecard__position", "scorecard__code", "position")
     )
+    if scorecards is not None:
+        assignments = assignments.filter(scorecard__in=scorecards)
     for a in assignments:
         indicator = a.indicator
         oo = indicator.operational_objective

@@ -1,3 +1,4 @@
+from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
 from . import api
@@ -13,3 +14,6 @@ router.register("periods", api.PeriodViewSet, basename="period")
 router.register("measurements", api.MeasurementViewSet, basename="measurement")
 
 api_urlpatterns = router.urls
+
+#: Last under /api/v1/ (after every other app's routes): what nothing else matched is a JSON 404.
+api_fallback_urlpatterns = [re_path(r"^.*/$", api.NotFoundView.as_view())]

@@ -159,6 +159,8 @@ def ids(demo_cycle):
 def _fill(value, ids):
     if isinstance(value, dict):
         return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value[1:-1] in ids:
+        return ids[value[1:-1]]  # a lone placeholder keeps its type: a JSON body carries ids as numbers
     return value.format(**ids) if isinstance(value, str) else value
 
 

@@ -8,14 +8,15 @@ import json
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view, inline_serializer,
-)
+import django_filters
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
+
+from performance.api_filters import MAX_YEAR, CodeFilter, YearFilter, code_or_none
 
 from .models import Publication
 from .views_public import files_of, published
@@ -57,27 +58,33 @@ class PublicationSerializer(serializers.ModelSerializer):
         return out
 
 
-@extend_schema_view(list=extend_schema(parameters=[
-    OpenApiParameter("entity", str, description="codice dell'ente"),
-    OpenApiParameter("year", int, description="anno del ciclo")]))
+class PublicationFilter(django_filters.FilterSet):
+    entity = extend_schema_field({"type": "string", "description": "codice dell'ente"})(
+        CodeFilter(method="by_entity"))
+    year = extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_YEAR,
+                                "description": "anno del ciclo"})(YearFilter(field_name="cycle__year"))
+
+    class Meta:
+        model = Publication
+        fields: list[str] = []
+
+    def by_entity(self, queryset, name: str, value: str):
+        code = code_or_none(value)
+        return queryset.none() if code is None else queryset.filter(cycle__entity__code=code)
+
+
 class PublicationViewSet(viewsets.ReadOnlyModelViewSet):
     """Published editions of the Relazione sulla Performance, newest first; public."""
 
     serializer_class = PublicationSerializer
     permission_classes = [AllowAny]
+    filterset_class = PublicationFilter
 
     def get_queryset(self):
-        qs = published().order_by(
-            "cycle__entity__code", "-cycle__year", "-number")
-        entity, year = self.request.query_params.get("entity"), self.request.query_params.get("year")
-        if entity:
-            qs = qs.filter(cycle__entity__code=entity)
-        if year and year.isdigit():
-            qs = qs.filter(cycle__year=int(year))
-        return qs
+        return published().order_by("cycle__entity__code", "-cycle__year", "-number")
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
-    @action(detail=True)
+    @action(detail=True, filter_backends=[])
     def results(self, request, pk=None):
         """The published open data (JSON): entity, cycle, publication, published_at, snapshot_sha256,
         columns and rows, exactly as the file risultati.json."""
