@@ -25,11 +25,15 @@ def _storage_path(field: FieldFile) -> str:
         return field.name
 
 
+def log_missing_file(field: FieldFile, owner: models.Model) -> None:
+    logger.error("Stored file missing from the archive: %s (name %r) of %s pk=%s «%s»",
+                 _storage_path(field), field.name, owner._meta.label, owner.pk, owner)
+
+
 def missing_file_response(request: HttpRequest, field: FieldFile, *, owner: models.Model, description: str,
                           sha256: str = "", entity=None) -> HttpResponse:
     """The site's page saying the file is missing from the archive and whom to tell; logs the fault."""
-    logger.error("Stored file missing from the archive: %s (name %r) of %s pk=%s «%s»",
-                 _storage_path(field), field.name, owner._meta.label, owner.pk, owner)
+    log_missing_file(field, owner)
     context = {"description": description, "sha256": sha256, "entity": entity}
     if entity is not None:  # the public pages have no user to name the entity in the header
         context["current_entity_name"] = entity.name

@@ -120,3 +120,12 @@ def test_a_missing_published_file_answers_the_public_the_missing_file_page(publi
     # A visitor is told whom to contact: the entity that publishes, with its website.
     assert "Per ottenere il documento contattare Camera di commercio di Bergamo" in html
     assert "https://www.bg.camcom.gov.it" in html and "immutable" not in response["Cache-Control"]
+
+
+def test_the_api_answers_404_with_its_reason_when_the_published_results_are_missing(publication, caplog):
+    name = _lose(publication.results_json)
+    response = Client().get(f"/api/v1/publications/{publication.pk}/results/")
+    assert response.status_code == 404
+    assert "non si trova nell'archivio dei documenti" in response.json()["detail"]
+    records = [r for r in caplog.records if r.name == "config.downloads" and r.levelno == logging.ERROR]
+    assert len(records) == 1 and name in records[0].getMessage() and "validation.Publication" in records[0].getMessage()
