@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.middleware.csrf import get_token
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from config.downloads import stored_file_download
 from organization.access import has_role
 from organization.models import Role
 
@@ -316,12 +317,14 @@ def period_lock(request: HttpRequest, cycle_id: int, period_code: str) -> HttpRe
 
 @login_required
 @require_GET
-def evidence(request: HttpRequest, cycle_id: int, code: str, period_code: str) -> FileResponse:
+def evidence(request: HttpRequest, cycle_id: int, code: str, period_code: str) -> HttpResponse:
     """An evidence file, to those who may see the indicator, always as a download (never rendered inline)."""
     cycle = get_cycle_for_user(request.user, cycle_id)
     indicator = get_indicator_for_user(request.user, cycle, code)
     measurement = get_object_or_404(Measurement, indicator=indicator, period__cycle=cycle, period__code=period_code)
     if not measurement.evidence:
         raise Http404
-    return FileResponse(measurement.evidence.open("rb"), as_attachment=True,
-                        filename=Path(measurement.evidence.name).name)
+    return stored_file_download(
+        request, measurement.evidence, filename=Path(measurement.evidence.name).name, owner=measurement,
+        entity=cycle.entity, description=_("evidenza dell'indicatore %(code)s, periodo «%(period)s»") % {
+            "code": indicator.code, "period": measurement.period.name})

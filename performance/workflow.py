@@ -51,6 +51,11 @@ class Transition:
     #: made on the workflow page; the OIV's decisions and publication have pages (and services) of their own
     on_page: bool = True
 
+    @property
+    def forward(self) -> bool:
+        """A step along planning → … → published; False for a step back (reopening, a refusal)."""
+        return S.values.index(self.to_state) > S.values.index(self.from_state)
+
 
 TRANSITIONS: dict[tuple[str, str], Transition] = {(t.from_state, t.to_state): t for t in (
     Transition(S.PLANNING, S.MONITORING, STAFF_ROLES, gettext_lazy("Avvia il monitoraggio")),
@@ -72,9 +77,11 @@ class TransitionConflict(ValidationError):
 
 
 def allowed_transitions(cycle: Cycle, user, *, roles: set[str] | None = None) -> list[Transition]:
-    """Transitions this user may make from the cycle's current state."""
+    """Transitions this user may make from the cycle's current state, the step forward first: pages offer
+    them in this order, the cycle's next step before going back (sorted() is stable: ties keep TRANSITIONS' order)."""
     roles = roles_for(user, cycle.entity) if roles is None else roles
-    return [t for (start, _end), t in TRANSITIONS.items() if start == cycle.state and roles & t.roles]
+    allowed = [t for (start, _end), t in TRANSITIONS.items() if start == cycle.state and roles & t.roles]
+    return sorted(allowed, key=lambda t: not t.forward)
 
 
 def _late_reason_needed(cycle: Cycle, to_state: str, today: datetime.date) -> bool:

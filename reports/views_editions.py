@@ -4,16 +4,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from config.downloads import stored_file_download
 from organization.access import roles_for
 from performance.models import Cycle
 from performance.selectors import get_cycle_for_user
 
-from .downloads import hashed_download
 from .models import Layout, ReportEdition
 from .services import REQUEST_ROLES, VIEW_ROLES, may_request, request_edition
 
@@ -66,10 +66,14 @@ def edition_status(request: HttpRequest, cycle_id: int, number: int) -> HttpResp
 
 @login_required
 @require_safe
-def edition_file(request: HttpRequest, cycle_id: int, number: int) -> FileResponse:
+def edition_file(request: HttpRequest, cycle_id: int, number: int) -> HttpResponse:
     cycle, _can_request = _access(request, cycle_id)
     edition = get_object_or_404(ReportEdition, cycle=cycle, number=number)
     if edition.state != ReportEdition.State.DONE or not edition.file:
         raise Http404(_("Il file di questa edizione non è disponibile."))
     filename = f"Relazione-Performance-{cycle.year}-{edition.get_variant_display()}-n{edition.number}.pdf"
-    return hashed_download(edition.file, filename=filename.replace(" ", "-").replace("/", "-"), sha256=edition.sha256)
+    return stored_file_download(
+        request, edition.file, filename=filename.replace(" ", "-").replace("/", "-"), sha256=edition.sha256,
+        content_type="application/pdf", owner=edition, entity=cycle.entity,
+        description=_("edizione n. %(n)s della Relazione sulla Performance %(year)s") % {
+            "n": edition.number, "year": cycle.year})

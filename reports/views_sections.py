@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -80,9 +81,16 @@ def _entity_users(cycle: Cycle):
 
 
 def _last_edits(cycle: Cycle, layout: str) -> dict[int, ReportSection.history.model]:
-    """Each section's latest edit made by a person (loads and automatic changes have no user): one query."""
-    records = (ReportSection.history.filter(cycle_id=cycle.pk, layout=layout, history_user__isnull=False)
-               .select_related("history_user").order_by("id", "-history_date").distinct("id"))
+    """Each section's latest edit made by a person (loads and automatic changes have no user): one query.
+
+    A correlated subquery rather than PostgreSQL's DISTINCT ON: the demo runs on SQLite, which has none.
+    history_id breaks ties between records saved in the same instant."""
+    history = ReportSection.history
+    latest = (history.filter(id=OuterRef("id"), history_user__isnull=False)
+              .order_by("-history_date", "-history_id").values("history_id")[:1])
+    records = (history.filter(cycle_id=cycle.pk, layout=layout, history_user__isnull=False,
+                              history_id=Subquery(latest))
+               .select_related("history_user"))
     return {r.id: r for r in records}
 
 

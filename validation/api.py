@@ -7,15 +7,18 @@ from __future__ import annotations
 import json
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from config.downloads import log_missing_file
 from performance.api_filters import MAX_YEAR, CodeFilter, YearFilter, code_or_none
 
 from .models import Publication
@@ -89,7 +92,13 @@ class PublicationViewSet(viewsets.ReadOnlyModelViewSet):
         """The published open data (JSON): entity, cycle, publication, published_at, snapshot_sha256,
         columns and rows, exactly as the file risultati.json."""
         publication = self.get_object()
-        with publication.results_json.open("rb") as fh:
+        try:
+            fh = publication.results_json.open("rb")
+        except FileNotFoundError:  # the same fault as the download's (config.downloads): 404, logged
+            log_missing_file(publication.results_json, publication)
+            raise NotFound(_("Il file dei risultati non si trova nell'archivio dei documenti: contattare "
+                             "l'amministrazione che lo ha pubblicato.")) from None
+        with fh:
             return Response(json.loads(fh.read().decode("utf-8")))
 
 

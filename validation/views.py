@@ -10,17 +10,17 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.downloads import stored_file_download
 from organization.access import roles_for
 from organization.models import Role
 from performance.models import Cycle, Indicator
 from performance.selectors import get_cycle_for_user
 from performance.workflow import STAFF_ROLES
-from reports.downloads import hashed_download
 
 from . import services
 from .models import ReviewComment, ValidationDecision
@@ -124,7 +124,7 @@ def respond(request: HttpRequest, cycle_id: int, comment_id: int) -> HttpRespons
 
 @login_required
 @require_safe
-def decision_document(request: HttpRequest, cycle_id: int, decision_id: int) -> FileResponse:
+def decision_document(request: HttpRequest, cycle_id: int, decision_id: int) -> HttpResponse:
     """The documento di validazione, to anyone with a role on the entity (publication makes the positive
     one public separately)."""
     cycle = get_cycle_for_user(request.user, cycle_id)
@@ -133,5 +133,9 @@ def decision_document(request: HttpRequest, cycle_id: int, decision_id: int) -> 
     decision = get_object_or_404(ValidationDecision, cycle=cycle, pk=decision_id)
     if not decision.document:
         raise Http404(_("Il documento di questa decisione non è disponibile."))
-    return hashed_download(decision.document, sha256=decision.document_sha256,
-                           filename=f"Documento-validazione-{cycle.year}-istantanea-{decision.snapshot.number}.pdf")
+    return stored_file_download(
+        request, decision.document, sha256=decision.document_sha256, content_type="application/pdf",
+        filename=f"Documento-validazione-{cycle.year}-istantanea-{decision.snapshot.number}.pdf",
+        owner=decision, entity=cycle.entity,
+        description=_("documento di validazione del %(year)s, istantanea n. %(n)s") % {
+            "year": cycle.year, "n": decision.snapshot.number})

@@ -12,14 +12,14 @@ from itertools import groupby
 
 from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from config.downloads import stored_file_download
 from organization.models import Entity
-from reports.downloads import hashed_download
 
 from .models import Publication
 
@@ -105,16 +105,20 @@ def public_year(request: HttpRequest, entity: str, year: int) -> HttpResponse:
 
 
 @require_safe
-def public_file(request: HttpRequest, entity: str, year: int, number: int, filename: str) -> FileResponse:
+def public_file(request: HttpRequest, entity: str, year: int, number: int, filename: str) -> HttpResponse:
     publication = get_object_or_404(published(), cycle__entity__code=entity, cycle__year=year, number=number)
     file = next(f for f in files_of(publication) if f.slug == filename)
     if not file.field:
         raise Http404
     stem, extension = filename.rsplit(".", 1)
-    response = hashed_download(file.field, filename=f"{stem}-{entity}-{year}-n{number}.{extension}",
-                               sha256=file.sha256, content_type=file.content_type)
-    # A published file never changes: a correction is a new number.
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response = stored_file_download(
+        request, file.field, filename=f"{stem}-{entity}-{year}-n{number}.{extension}", sha256=file.sha256,
+        content_type=file.content_type, owner=publication, entity=publication.cycle.entity,
+        description=_("«%(label)s» della pubblicazione n. %(n)s del %(year)s") % {
+            "label": file.label, "n": number, "year": year})
+    if response.status_code == 200:
+        # A published file never changes: a correction is a new number.
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
 
 

@@ -3,10 +3,12 @@ state page. The demo cycle starts in reporting."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.html import escape
 
 from performance.models import Cycle, CycleSnapshot, CycleTransition, Indicator, Period
 from performance.snapshot import build_snapshot_data, current_snapshot, digest, snapshot_differences, verify_snapshot
@@ -169,6 +171,32 @@ def test_state_page_shows_state_calendar_and_the_users_next_steps(demo_cycle, as
     assert "Invia all&#x27;OIV per la validazione" in page and 'name="confirm"' in page
     oiv_page = as_user("oiv").get(f"/cicli/{demo_cycle.pk}/stato/").content.decode()
     assert "Invia all&#x27;OIV" not in oiv_page and "Nessun passaggio di stato spetta a te" in oiv_page
+
+
+def _step_buttons(page: str) -> list[tuple[str, str]]:
+    """(button classes, label) of each state-change form, in page order."""
+    return re.findall(r'<form method="post" class="[^"]*misura-transition[^"]*".*?'
+                      r'<button type="submit" class="([^"]*)">([^<]*)</button>', page, flags=re.S)
+
+
+def test_state_page_offers_the_next_step_first_as_primary_and_reopening_after_as_secondary(demo_cycle, as_user):
+    page = as_user("struttura").get(f"/cicli/{demo_cycle.pk}/stato/").content.decode()
+    (first_classes, first), (second_classes, second) = _step_buttons(page)
+    assert (first, second) == ("Invia all&#x27;OIV per la validazione", "Riapri il monitoraggio")
+    assert "btn-primary" in first_classes.split()
+    assert "btn-primary" not in second_classes.split() and "btn-outline-primary" in second_classes.split()
+
+
+@pytest.mark.parametrize("state", [S.PLANNING, S.MONITORING, S.REPORTING])
+def test_state_page_lists_steps_forward_before_steps_back_whatever_the_state(demo_cycle, as_user, state):
+    at_state(demo_cycle, state)
+    page = as_user("struttura").get(f"/cicli/{demo_cycle.pk}/stato/").content.decode()
+    order = list(S.values)
+    expected = sorted((t for (start, _end), t in TRANSITIONS.items() if start == state and t.on_page),
+                      key=lambda t: order.index(t.to_state) < order.index(state))
+    assert [label for _classes, label in _step_buttons(page)] == [escape(t.label) for t in expected]
+    assert ["btn-primary" in classes.split() for classes, _label in _step_buttons(page)] == [
+        order.index(t.to_state) > order.index(state) for t in expected]
 
 
 def test_before_sending_the_state_page_lists_the_checks_the_oiv_will_find(demo_cycle, as_user):

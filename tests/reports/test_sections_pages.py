@@ -53,6 +53,24 @@ def test_edit_saves_and_records_history(demo_cycle):
     assert "Giulia Rota" in listing
 
 
+def test_list_shows_each_sections_latest_edit_by_a_person(demo_cycle):
+    """The list's "Ultima modifica" is the last of several edits, per section (no DISTINCT ON: SQLite too)."""
+    client = _client("struttura")
+    edits = [(client, "premessa", "Prima versione."), (_client("segretario"), "premessa", "Seconda versione."),
+             (client, "so-1-1", "Testo.")]
+    for who, key, text in edits:
+        response = who.post(_url(demo_cycle, key), {"narrative": text, "version": _version(demo_cycle, key)})
+        assert response.status_code == 302
+    html = client.get(f"/cicli/{demo_cycle.pk}/relazione/").content.decode()
+
+    def row(key: str) -> str:
+        end = html.index(f'href="{_url(demo_cycle, key)}"')
+        return html[html.rindex("<tr>", 0, end):end]
+
+    assert "Segretario Generale," in row("premessa") and "Giulia Rota," not in row("premessa")
+    assert "Giulia Rota," in row("so-1-1")
+
+
 def test_preview_returns_sanitised_html(demo_cycle):
     response = _client("struttura").post(f"/cicli/{demo_cycle.pk}/relazione/anteprima/",
                                          {"narrative": "**ok** <script>alert(1)</script>[x](javascript:alert(2))"})
