@@ -97,6 +97,25 @@ class ScopedFilterSet(django_filters.FilterSet):
         return Assignment.objects.filter(scorecard__in=scorecards).values("indicator_id")
 
 
+class IndicatorScopedFilterSet(ScopedFilterSet):
+    """`scorecard` and `unit` filters of rows that belong to an indicator (`indicator_field`): only the
+    indicators of scorecards the user sees, so a filter can narrow the user's scope, never widen it."""
+
+    indicator_field = "pk"
+
+    def _on(self, queryset: QuerySet, scorecards: QuerySet[Scorecard]) -> QuerySet:
+        return queryset.filter(**{f"{self.indicator_field}__in": self.indicators_on(scorecards)})
+
+    def by_scorecard(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        return self._on(queryset, self.visible_scorecards().filter(pk=value))
+
+    def by_unit(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        code = code_or_none(value)
+        if code is None:
+            return queryset.none()
+        return self._on(queryset, self.visible_scorecards().filter(unit__code=code))
+
+
 class CycleFilter(django_filters.FilterSet):
     year = extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_YEAR, "description": _("anno")})(
         YearFilter(field_name="year"))
@@ -128,7 +147,7 @@ class OperationalObjectiveFilter(ScopedFilterSet):
         fields: list[str] = []
 
 
-class IndicatorFilter(ScopedFilterSet):
+class IndicatorFilter(IndicatorScopedFilterSet):
     operational_objective = id_filter("operational_objective_id", _("id dell'obiettivo operativo"))
     scorecard = id_filter(None, _("id di una scheda visibile all'utente: i suoi indicatori"), method="by_scorecard")
     unit = code_filter(_("codice di un'unità organizzativa: gli indicatori delle sue schede visibili all'utente"),
@@ -137,15 +156,6 @@ class IndicatorFilter(ScopedFilterSet):
     class Meta:
         model = Indicator
         fields: list[str] = []
-
-    def by_scorecard(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
-        return queryset.filter(pk__in=self.indicators_on(self.visible_scorecards().filter(pk=value)))
-
-    def by_unit(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        code = code_or_none(value)
-        if code is None:
-            return queryset.none()
-        return queryset.filter(pk__in=self.indicators_on(self.visible_scorecards().filter(unit__code=code)))
 
 
 class ScorecardFilter(ScopedFilterSet):
@@ -171,7 +181,9 @@ class PeriodFilter(ScopedFilterSet):
         fields: list[str] = []
 
 
-class MeasurementFilter(ScopedFilterSet):
+class MeasurementFilter(IndicatorScopedFilterSet):
+    indicator_field = "indicator_id"
+
     cycle = id_filter("period__cycle_id", _("id del ciclo"))
     period = id_filter("period_id", _("id del periodo"))
     indicator = id_filter("indicator_id", _("id dell'indicatore"))
@@ -187,12 +199,3 @@ class MeasurementFilter(ScopedFilterSet):
     class Meta:
         model = Measurement
         fields: list[str] = []
-
-    def by_scorecard(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
-        return queryset.filter(indicator_id__in=self.indicators_on(self.visible_scorecards().filter(pk=value)))
-
-    def by_unit(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        code = code_or_none(value)
-        if code is None:
-            return queryset.none()
-        return queryset.filter(indicator_id__in=self.indicators_on(self.visible_scorecards().filter(unit__code=code)))
