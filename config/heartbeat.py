@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
@@ -71,3 +72,11 @@ def heartbeat(beat: Callable[[], object], *, name: str = "heartbeat") -> Iterato
     finally:
         stop.set()
         thread.join(timeout=10)
+
+
+@contextmanager
+def cache_heartbeat(key: str, *, name: str) -> Iterator[None]:
+    """``heartbeat`` for a marker in the shared cache: keeps ``key`` alive one HEARTBEAT_TIMEOUT at a time,
+    so it expires soon after its process dies (a recompute running, a publication pending)."""
+    with heartbeat(lambda: cache.touch(key, settings.HEARTBEAT_TIMEOUT), name=name):
+        yield

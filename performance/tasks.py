@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Max, Q
 
-from config.heartbeat import heartbeat
+from config.heartbeat import cache_heartbeat
 
 from . import page_cache
 
@@ -40,7 +40,7 @@ def recompute_cycle_task(cycle_id: int) -> dict:
     running = _running_key(cycle_id)
     cache.set(running, 1, timeout=settings.HEARTBEAT_TIMEOUT)
     try:
-        with heartbeat(lambda: cache.touch(running, settings.HEARTBEAT_TIMEOUT), name=f"recompute-{cycle_id}"):
+        with cache_heartbeat(running, name=f"recompute-{cycle_id}"):
             report = recompute_cycle(cycle_id)
     except CycleFrozen:
         # Scheduled by a save just before the freeze: the freeze itself recomputed the figures.

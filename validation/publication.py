@@ -32,13 +32,13 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.heartbeat import cache_heartbeat
 from organization.access import roles_for
 from performance.exporting import result_rows
 from performance.models import Cycle, CycleSnapshot
 from performance.snapshot import current_snapshot, verify_snapshot
 from performance.workflow import STAFF_ROLES, VIEW_ROLES, transition_cycle
 from reports.models import Layout, ReportEdition
-from config.heartbeat import heartbeat
 from reports.services import create_or_join, run_edition
 
 from . import opendata
@@ -180,7 +180,7 @@ def complete_publication(cycle_id: int, edition_id: int, user_id: int, reason: s
     the render failed: the failure is on the edition and publishing again retries."""
     key = _pending_key(edition_id)
     try:
-        with heartbeat(lambda: cache.touch(key, settings.HEARTBEAT_TIMEOUT), name=f"publication-{edition_id}"):
+        with cache_heartbeat(key, name=f"publication-{edition_id}"):
             edition = _rendered(edition_id)
         if edition.state != ReportEdition.State.DONE:
             return None
