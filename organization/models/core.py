@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 
@@ -98,6 +98,47 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Amministratore")
 
 
+#: Fields whose change can put OIV beside another role (organization/roles.py).
+_ROLE_FIELDS = {"user", "user_id", "entity", "entity_id", "role"}
+
+
+class MembershipQuerySet(models.QuerySet):
+    """Every set-based write path of memberships: like Membership.save()/delete(), it moves the access
+    generation on (pages cached under the old permissions must go, see access.py) and keeps the OIV
+    independent (roles.py). The admin's bulk delete goes through delete() here."""
+
+    def delete(self):
+        result = super().delete()
+        _bump_access()
+        return result
+
+    def update(self, **kwargs) -> int:
+        if not _ROLE_FIELDS & set(kwargs):
+            count = super().update(**kwargs)
+        else:
+            with transaction.atomic(using=self.db):
+                pks = list(self.values_list("pk", flat=True))
+                count = super().update(**kwargs)
+                _check_pairs(self.model.objects.filter(pk__in=pks))
+        _bump_access()
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            _check_stored((m.user_id, m.entity_id) for m in created)
+        _bump_access()
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        with transaction.atomic(using=self.db):
+            count = super().bulk_update(objs, fields, *args, **kwargs)
+            if _ROLE_FIELDS & set(fields):
+                _check_pairs(self.model.objects.filter(pk__in=[m.pk for m in objs]))
+        _bump_access()
+        return count
+
+
 class Membership(models.Model):
     """A user's role in an entity, optionally bound to a unit (and everything below it)."""
 
@@ -111,6 +152,8 @@ class Membership(models.Model):
     )
     role = models.CharField(_("ruolo"), max_length=30, choices=Role.choices)
 
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("incarico")
         verbose_name_plural = _("incarichi")
@@ -122,15 +165,32 @@ class Membership(models.Model):
         where = self.unit.name if self.unit_id else self.entity.name
         return f"{self.user} – {self.get_role_display()} ({where})"
 
+    def clean(self) -> None:
+        from ..roles import check_membership
+
+        check_membership(self.user_id, self.entity_id, self.role, exclude_pk=self.pk)
+
     # Permissions follow memberships: cached pages rendered under the old ones must go (see access.py).
     def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            _check_stored([(self.user_id, self.entity_id)])  # the OIV stays independent on every path
         _bump_access()
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
         _bump_access()
         return result
+
+
+def _check_stored(pairs) -> None:
+    from ..roles import check_stored  # roles.py reads these models
+
+    check_stored(pairs)
+
+
+def _check_pairs(memberships: models.QuerySet) -> None:
+    _check_stored(memberships.values_list("user_id", "entity_id").distinct())
 
 
 def _bump_access() -> None:

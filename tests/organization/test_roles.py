@@ -120,8 +120,8 @@ def test_the_oiv_rule_holds_on_every_write_path(bergamo):
         Membership.objects.create(user=user("dirigente"), entity=bergamo, role=Role.OIV)
     with pytest.raises(ValidationError):
         Membership.objects.bulk_create([Membership(user=user("oiv"), entity=bergamo, role=Role.DIRIGENTE)])
-    with pytest.raises(ValidationError):
-        Membership.objects.filter(user__username="resp.ri").update(role=Role.OIV, unit=None)
+    with pytest.raises(ValidationError):  # resp.ri's service-head membership handed to the OIV member
+        Membership.objects.filter(user__username="resp.ri").update(user=user("oiv"))
     assert set(Membership.objects.filter(user__username="resp.ri").values_list("role", flat=True)) == {
         Role.SERVICE_HEAD}
     assert not Membership.objects.filter(user__username__in=["dirigente", "oiv"], entity=bergamo).exclude(
