@@ -37,6 +37,17 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ("user", "unit", "entity")
     autocomplete_fields = ("user", "unit")
 
+    # Roles are granted only by superusers, whatever the group's permissions: whoever may edit
+    # memberships may make themselves OIV or staff of any entity.
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
 
 # Chapter 1 and gender-report figures: single-row corrections; whole years go through the context workbook.
 # Frozen while a cycle in validation shows them (performance/freeze.py).
@@ -96,3 +107,4 @@ class ContextRowInline(FrozenInlineMixin, admin.TabularInline):
 class ContextTableAdmin(YearFigureAdmin):
     list_display = ("title", "code", "year", "entity")
     inlines = [ContextRowInline]
+

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from organization.access import roles_for
 from organization.models import Role
+from organization.roles import is_independent_oiv
 
 from . import page_cache
 from .models import Cycle, CycleTransition, Period
@@ -112,9 +113,13 @@ def transition_cycle(cycle: Cycle, to_state: str, *, acting_user, note: str = ""
             target = dict(S.choices).get(to_state, to_state)
             raise ValidationError(_("Dallo stato «%(from)s» non si può passare a «%(to)s».")
                                   % {"from": locked.get_state_display(), "to": target})
-        if not roles_for(acting_user, locked.entity) & rule.roles:
+        roles = roles_for(acting_user, locked.entity)
+        if not roles & rule.roles:
             raise PermissionDenied(_("Questo passaggio di stato spetta a: %(roles)s.")
                                    % {"roles": ", ".join(str(Role(r).label) for r in sorted(rule.roles))})
+        if rule.roles == OIV_ROLES and not is_independent_oiv(roles):  # the OIV's steps: see organization/roles.py
+            raise PermissionDenied(_("Questo passaggio di stato spetta a un componente indipendente dell'OIV, senza "
+                                     "altri ruoli nell'ente."))
         if rule.note_required and not note:
             raise ValidationError({"note": _("%(label)s: campo obbligatorio.") % {"label": rule.note_label}})
         if not note and _late_reason_needed(locked, to_state, timezone.localdate()):

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organization.access import roles_for
+from organization.roles import is_independent_oiv
 from organization.models import Membership, Role
 from performance.models import Cycle, Indicator
 from performance.snapshot import current_snapshot
@@ -46,8 +47,17 @@ def _lock(cycle: Cycle) -> Cycle:
 
 def _require_oiv(user, cycle: Cycle) -> None:
     # roles_for, not has_role: a superuser holds every role for has_role, but the OIV's acts are the OIV's.
-    if Role.OIV not in roles_for(user, cycle.entity):
+    roles = roles_for(user, cycle.entity)
+    if Role.OIV not in roles:
         raise PermissionDenied(_("Questa operazione spetta all'OIV."))
+    # The OIV judges the staff's work: a member who also holds another role in the entity (or is a superuser,
+    # who holds ADMIN in roles_for) would judge their own. organization/roles.py keeps such memberships out;
+    # this refuses the act even if one got in past it (a restored backup, a hand-made row).
+    if not is_independent_oiv(roles):
+        others = ", ".join(sorted(str(dict(Role.choices).get(r, r)) for r in roles - {Role.OIV}))
+        raise PermissionDenied(_("Questa operazione spetta a un componente indipendente dell'OIV: l'utente ricopre "
+                                 "nell'ente anche il ruolo «%(roles)s» e non può quindi agire come OIV.")
+                               % {"roles": others})
 
 
 def _require_under_validation(cycle: Cycle) -> None:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from config.downloads import stored_file_download
 from organization.access import roles_for
+from organization.roles import is_independent_oiv
 from organization.models import Role
 from performance.models import Cycle, Indicator
 from performance.selectors import get_cycle_for_user
@@ -40,7 +41,7 @@ def _access(request: HttpRequest, cycle_id: int) -> tuple[Cycle, set[str]]:
 
 def _page(request: HttpRequest, cycle: Cycle, roles: set[str], *, status: int = 200, form: str = "",
           errors: dict | None = None, posted: dict | None = None) -> HttpResponse:
-    context = workspace_context(cycle, can_review=Role.OIV in roles, can_answer=bool(roles & STAFF_ROLES))
+    context = workspace_context(cycle, can_review=is_independent_oiv(roles), can_answer=bool(roles & STAFF_ROLES))
     context.update(form=form, errors=errors or {}, posted=posted or {})
     return render(request, "validation/workspace.html", context, status=status)
 
@@ -91,7 +92,7 @@ def add_comment(request: HttpRequest, cycle_id: int) -> HttpResponse:
 def decide(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle, roles = _access(request, cycle_id)
     posted = {k: request.POST.get(k, "") for k in ("outcome", "reasons", "members", "snapshot", "confirm")}
-    if Role.OIV not in roles:
+    if not is_independent_oiv(roles):
         raise PermissionDenied
     if posted["confirm"] != "1":
         return _page(request, cycle, roles, status=422, form="decision", posted=posted, errors={

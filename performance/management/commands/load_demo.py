@@ -78,7 +78,10 @@ class Command(BaseCommand):
     def _users(self, entity: Entity, cycle: Cycle, password: str) -> None:
         User = get_user_model()
         staff_group, _ = Group.objects.get_or_create(name="Struttura tecnica")
-        staff_group.permissions.set(Permission.objects.filter(content_type__app_label__in=STAFF_APPS))
+        # Everything of the plan, nothing of who holds which role: memberships are granted by superusers
+        # only (a group that could add them could make itself OIV), and nothing of auth's users or groups.
+        staff_group.permissions.set(Permission.objects.filter(content_type__app_label__in=STAFF_APPS)
+                                    .exclude(content_type__app_label="organization", content_type__model="membership"))
         units = {u.code: u for u in OrgUnit.objects.filter(entity=entity)}
         for username, first, last, role, unit_code, staff in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username)
