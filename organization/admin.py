@@ -108,3 +108,5 @@ class ContextTableAdmin(YearFigureAdmin):
     list_display = ("title", "code", "year", "entity")
     inlines = [ContextRowInline]
 
+
+from . import admin_users  # noqa: E402,F401  (users and groups: superusers only, authors deactivated)

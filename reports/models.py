@@ -54,7 +54,8 @@ class ReportSection(FreezeGuarded, models.Model):
     kind = models.CharField(_("contenuto"), max_length=30, choices=Kind.choices, default=Kind.NARRATIVE)
     ref = models.CharField(_("riferimento"), max_length=40, blank=True)
     narrative = models.TextField(_("testo (Markdown)"), blank=True)
-    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+    # PROTECT: the sections are in the snapshot (organization/users.py deactivates their responsibles instead).
+    responsible = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("responsabile del testo"))
     updated_at = models.DateTimeField(_("modificato il"), auto_now=True)
     history = HistoricalRecords(verbose_name=_("storico della sezione"))

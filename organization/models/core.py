@@ -44,8 +44,10 @@ class OrgUnit(models.Model):
         verbose_name=_("unità superiore"),
     )
     head_name = models.CharField(_("responsabile"), max_length=200, blank=True)
+    # PROTECT: the units are in the snapshots the OIV validates; deleting their head would rewrite them
+    # (a user who headed a unit is deactivated instead, organization/users.py).
     head = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="headed_units", verbose_name=_("utente responsabile"),
     )
     position = models.PositiveIntegerField(_("ordine"), default=0)

@@ -25,10 +25,11 @@ class Submission(FreezeGuarded, models.Model):
     period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("periodo"))
     state = models.CharField(_("stato"), max_length=20, choices=State.choices, default=State.DRAFT)
     comment = models.TextField(_("commento"), blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+    # PROTECT: who submitted and who approved is the frozen record of the approval (organization/users.py).
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("inviata da"))
     submitted_at = models.DateTimeField(_("inviata il"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("decisa da"))
     decided_at = models.DateTimeField(_("decisa il"), null=True, blank=True)
 

@@ -219,8 +219,8 @@ class Scorecard(FreezeGuarded, models.Model):
         OrgUnit, on_delete=models.RESTRICT, null=True, blank=True, related_name="scorecards", verbose_name=_("unità")
     )
     holder_name = models.CharField(_("titolare"), max_length=200, blank=True)
-    holder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+    holder = models.ForeignKey(  # PROTECT: in the snapshot, like Measurement.author
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="individual_scorecards", verbose_name=_("utente titolare"),
     )
     position = models.PositiveIntegerField(_("ordine"), default=0)

@@ -30,8 +30,10 @@ class Measurement(FreezeGuarded, models.Model):
     note = models.TextField(_("nota"), blank=True)
     shortfall_reason = models.TextField(_("motivazione dello scostamento"), blank=True)
     evidence = models.FileField(_("evidenza"), upload_to="evidence/%Y/", blank=True)
+    # PROTECT: the ORM's SET_NULL cascade would rewrite frozen values past the freeze guard; authors are
+    # deactivated, not deleted (organization/users.py).
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("autore"),
     )
     updated_at = models.DateTimeField(_("aggiornato il"), auto_now=True)
