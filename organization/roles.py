@@ -64,8 +64,9 @@ def check_stored(pairs: Iterable[tuple[int, int]]) -> None:
                      .filter(oiv__gt=0, other__gt=0)[:1])
     if conflicts:
         # Only on the way out: who and where, for the message.
-        found = Membership.objects.filter(user_id=conflicts[0]["user_id"], entity_id=conflicts[0]["entity_id"]).values_list(
-            "user__username", "entity__name").first()
+        first = conflicts[0]
+        found = (Membership.objects.filter(user_id=first["user_id"], entity_id=first["entity_id"])
+                 .values_list("user__username", "entity__name").first())
         raise ValidationError({"role": _("Ruolo: l'OIV deve essere indipendente: %(user)s sarebbe componente "
                                          "dell'OIV di %(entity)s e insieme titolare di un altro ruolo nello stesso "
                                          "ente. Nulla è stato salvato.") % {"user": found[0], "entity": found[1]}},

@@ -31,8 +31,8 @@ def insert_membership(username: str, entity: Entity, role: str) -> None:
     """A membership written straight into the table, past every rule of the application (a restored
     backup, a hand-made fix): the decision must still refuse what it allows."""
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO organization_membership (user_id, entity_id, unit_id, role) VALUES (%s, %s, NULL, %s)",
-                       [user(username).pk, entity.pk, role])
+        cursor.execute("INSERT INTO organization_membership (user_id, entity_id, unit_id, role) "
+                       "VALUES (%s, %s, NULL, %s)", [user(username).pk, entity.pk, role])
 
 
 @pytest.fixture
