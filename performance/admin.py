@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from organization.admin_scope import EntityScopedAdmin, EntityScopedInline
 
 from . import page_cache
 from .admin_freeze import FrozenAdminMixin, FrozenInlineMixin, PlanChangeFormMixin, PlanInlineMixin
@@ -59,21 +62,33 @@ class CycleDataMixin:
             page_cache.bump(cycle_id)
 
 
-class CycleDataAdmin(FrozenAdminMixin, CycleDataMixin, admin.ModelAdmin):
+class CycleDataAdmin(EntityScopedAdmin, FrozenAdminMixin, CycleDataMixin, admin.ModelAdmin):
     pass
 
 
-class CycleHistoryAdmin(FrozenAdminMixin, CycleDataMixin, SimpleHistoryAdmin):
-    pass
+class CycleHistoryAdmin(EntityScopedAdmin, FrozenAdminMixin, CycleDataMixin, SimpleHistoryAdmin):
+    """django-simple-history's views find the object past get_queryset (history_view falls back to the
+    history records, history_form_view reads them directly) and its "revert" form saves on POST whatever
+    the change permission: both go through the scoped get_object first, and a revert needs the right to change."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.get_object(request, admin.utils.unquote(object_id))  # 404 outside the user's entities
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self.get_object(request, admin.utils.unquote(object_id))
+        if request.method != "GET" and not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class PeriodInline(FrozenInlineMixin, admin.TabularInline):
+class PeriodInline(EntityScopedInline, FrozenInlineMixin, admin.TabularInline):
     model = Period
     extra = 0
     fields = ("code", "name", "reference_date", "deadline", "is_final", "locked")
 
 
-class PerspectiveInline(FrozenInlineMixin, admin.TabularInline):
+class PerspectiveInline(EntityScopedInline, FrozenInlineMixin, admin.TabularInline):
     model = Perspective
     extra = 0
     fields = ("code", "name", "position")
@@ -89,7 +104,7 @@ class CycleAdmin(CycleDataAdmin):
     inlines = [PerspectiveInline, PeriodInline]
 
 
-class OperationalObjectiveInline(PlanInlineMixin, admin.TabularInline):
+class OperationalObjectiveInline(EntityScopedInline, PlanInlineMixin, admin.TabularInline):
     model = OperationalObjective
     extra = 0
     fields = ("code", "title", "weight", "position")
@@ -105,7 +120,7 @@ class StrategicObjectiveAdmin(PlanChangeFormMixin, CycleDataAdmin):
     inlines = [OperationalObjectiveInline]
 
 
-class IndicatorInline(PlanInlineMixin, admin.TabularInline):
+class IndicatorInline(EntityScopedInline, PlanInlineMixin, admin.TabularInline):
     model = Indicator
     extra = 0
     fields = ("code", "name", "kind", "direction", "target_raw", "weight")
@@ -122,14 +137,14 @@ class OperationalObjectiveAdmin(PlanChangeFormMixin, CycleDataAdmin):
     inlines = [IndicatorInline]
 
 
-class AssignmentInline(PlanInlineMixin, admin.TabularInline):
+class AssignmentInline(EntityScopedInline, PlanInlineMixin, admin.TabularInline):
     model = Assignment
     extra = 0
     fields = ("scorecard", "indicator", "weight", "printed_realization_raw", "position")
     autocomplete_fields = ("scorecard", "indicator")
 
 
-class MeasurementInline(FrozenInlineMixin, admin.TabularInline):
+class MeasurementInline(EntityScopedInline, FrozenInlineMixin, admin.TabularInline):
     model = Measurement
     extra = 0
     fields = ("period", "raw_value", "is_nv", "nv_reason", "note", "version")
@@ -215,7 +230,7 @@ class OverrideAdmin(ReadOnlyAdminMixin, CycleDataAdmin):
     list_select_related = ("cycle__entity", "requested_by", "decided_by")
 
 
-class RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RecordAdmin(EntityScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Records of the workflow: read here, written only by performance/workflow.py and plan_changes.py."""
 
 
