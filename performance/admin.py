@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -145,11 +147,22 @@ class AssignmentInline(EntityScopedInline, PlanInlineMixin, admin.TabularInline)
 
 
 class MeasurementInline(EntityScopedInline, FrozenInlineMixin, admin.TabularInline):
+    """Shown, not edited: values are written only through services.submit_measurement (the entry page)."""
+
     model = Measurement
     extra = 0
     fields = ("period", "raw_value", "is_nv", "nv_reason", "note", "version")
-    readonly_fields = ("version",)
+    readonly_fields = fields
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Indicator)
@@ -190,21 +203,36 @@ class AssignmentAdmin(PlanChangeFormMixin, CycleDataAdmin):
 
 @admin.register(Measurement)
 class MeasurementAdmin(CycleHistoryAdmin):
+    """Values are read here, never written: the only write path is services.submit_measurement (the
+    scorecard's entry page, its Excel upload and the API), which parses the value, checks the period, the
+    scorecard's submission, the user's scope and the version, and records the history. Re-doing all that
+    on an admin form would be a second set of rules to keep in step; a link leads to the entry page."""
+
     list_display = ("indicator", "period", "raw_value", "is_nv", "author", "updated_at", "version")
     list_filter = ("period__cycle", "period", "is_nv")
     search_fields = ("indicator__name", "indicator__code", "raw_value")
     list_select_related = ("indicator", "period", "author")
-    autocomplete_fields = ("indicator",)
-    readonly_fields = ("version", "author", "updated_at", "value_number", "value_date", "value_bool")
+    fields = ("entry_pages", "indicator", "period", "raw_value", "numerator", "denominator", "is_nv", "nv_reason",
+              "note", "shortfall_reason", "evidence", "author", "updated_at", "version")
+    readonly_fields = fields
     history_list_display = ("raw_value", "is_nv", "version")
 
-    def save_model(self, request, obj, form, change):
-        # The admin is one more write path: keep the optimistic-lock version and the author honest.
-        if change:
-            obj.version += 1
-        obj.author = request.user
-        super().save_model(request, obj, form, change)
-        schedule_recompute(obj.period.cycle_id)
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Dove si modifica"))
+    def entry_pages(self, obj: Measurement) -> str:
+        cards = obj.indicator.scorecards.order_by("position", "code").only("code", "title") if obj.pk else []
+        links = format_html_join(", ", '<a href="{}?periodo={}">{}</a>', (
+            (reverse("performance:scorecard", args=[obj.period.cycle_id, card.code]), obj.period.code, card.title)
+            for card in cards))
+        return format_html("{} {}", _("I valori si inseriscono e si correggono dalla scheda:"), links or "–")
 
 
 class ReadOnlyAdminMixin:
