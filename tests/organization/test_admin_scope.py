@@ -22,7 +22,7 @@ from budget.importer import import_context
 from organization.models import Entity, Membership, OrgUnit, Role, StaffBreakdown
 from performance.importer import import_plan
 from performance.models import (
-    Cycle, CycleSnapshot, CycleTransition, Indicator, Level, Measurement, Override, Period, PlanChange,
+    Cycle, CycleSnapshot, CycleTransition, Indicator, Level, Measurement, Override, PlanChange,
 )
 from tests.conftest import DEMO_DIR
 
