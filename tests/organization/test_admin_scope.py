@@ -210,3 +210,19 @@ def test_superuser_still_sees_every_entity_in_the_admin(client, entity_b):
     response = client.get(_url(Indicator, "changelist"))
     assert response.context["cl"].queryset.filter(pk__in=entity_b[Indicator]).exists()
     assert client.get(_url(Measurement, "change", entity_b[Measurement][0])).status_code == 200
+
+
+def test_only_struttura_tecnica_and_amministratore_roles_open_an_entity_in_the_admin(client, demo_cycle):
+    # segretario made staff with the Struttura tecnica group but holding only their own role: the admin
+    # shows them none of the entity's data until they are Struttura tecnica there.
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.get(username="segretario")
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name="Struttura tecnica"))
+    client.force_login(user)
+    assert client.get(_url(Indicator, "changelist")).context["cl"].result_count == 0
+    Membership.objects.create(user=user, entity=demo_cycle.entity, role=Role.STRUTTURA_TECNICA)
+    assert client.get(_url(Indicator, "changelist")).context["cl"].result_count == Indicator.objects.filter(
+        cycle=demo_cycle).count()
