@@ -2,13 +2,14 @@
 from django import forms
 from django.contrib import admin
 
+from organization.admin_scope import EntityScopedAdmin
 from performance.admin_freeze import FrozenAdminMixin
 
 from .formula import FormulaError, parse
 from .models import ActionLine, BalanceComponent, BalanceIndex, BudgetLine, DeclaredTotal, Participation
 
 
-class YearAdmin(FrozenAdminMixin, admin.ModelAdmin):
+class YearAdmin(EntityScopedAdmin, FrozenAdminMixin, admin.ModelAdmin):
     list_filter = ("entity", "year")
 
 

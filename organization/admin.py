@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from .admin_scope import EntityScopedAdmin, EntityScopedInline
 from .models import Entity, Membership, OrgUnit
 
 
-class OrgUnitInline(admin.TabularInline):
+class OrgUnitInline(EntityScopedInline, admin.TabularInline):
     model = OrgUnit
     fk_name = "parent"
     fields = ("code", "name", "kind", "head_name", "head", "position")
@@ -14,13 +15,20 @@ class OrgUnitInline(admin.TabularInline):
 
 
 @admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
+class EntityAdmin(EntityScopedAdmin, admin.ModelAdmin):
     list_display = ("name", "code", "tax_code")
     search_fields = ("name", "code")
 
+    # Entities are created and removed by superusers; staff only correct their own entity's details.
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(EntityScopedAdmin, admin.ModelAdmin):
     list_display = ("name", "code", "kind", "parent", "head_name", "entity")
     list_filter = ("entity", "kind")
     search_fields = ("name", "code", "head_name")
@@ -30,7 +38,7 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(EntityScopedAdmin, admin.ModelAdmin):
     list_display = ("user", "role", "unit", "entity")
     list_filter = ("role", "entity")
     search_fields = ("user__username", "user__first_name", "user__last_name", "unit__name")
@@ -57,7 +65,7 @@ from .models import (  # noqa: E402  (kept next to their admin classes)
 )
 
 
-class YearFigureAdmin(FrozenAdminMixin, admin.ModelAdmin):
+class YearFigureAdmin(EntityScopedAdmin, FrozenAdminMixin, admin.ModelAdmin):
     list_filter = ("entity", "year")
 
 
@@ -97,7 +105,7 @@ class ParentalLeaveAdmin(YearFigureAdmin):
     list_display = ("gender", "pay", "days", "year", "entity")
 
 
-class ContextRowInline(FrozenInlineMixin, admin.TabularInline):
+class ContextRowInline(EntityScopedInline, FrozenInlineMixin, admin.TabularInline):
     model = ContextRow
     fields = ("position", "label", "style", "values")
     extra = 0

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import users as user_services
+from .admin_scope import EntityScopedAdmin
 
 User = get_user_model()
 
@@ -41,7 +42,7 @@ class SuperuserOnlyMixin:
         return _superuser(request)
 
 
-class MisuraUserAdmin(SuperuserOnlyMixin, UserAdmin):
+class MisuraUserAdmin(EntityScopedAdmin, SuperuserOnlyMixin, UserAdmin):
     actions = ["deactivate_users"]
 
     @admin.action(description=gettext_lazy("Disattiva utenti selezionati"))

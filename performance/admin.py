@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from organization.admin_scope import EntityScopedAdmin, EntityScopedInline
 
 from . import page_cache
 from .admin_freeze import FrozenAdminMixin, FrozenInlineMixin, PlanChangeFormMixin, PlanInlineMixin
@@ -59,21 +64,33 @@ class CycleDataMixin:
             page_cache.bump(cycle_id)
 
 
-class CycleDataAdmin(FrozenAdminMixin, CycleDataMixin, admin.ModelAdmin):
+class CycleDataAdmin(EntityScopedAdmin, FrozenAdminMixin, CycleDataMixin, admin.ModelAdmin):
     pass
 
 
-class CycleHistoryAdmin(FrozenAdminMixin, CycleDataMixin, SimpleHistoryAdmin):
-    pass
+class CycleHistoryAdmin(EntityScopedAdmin, FrozenAdminMixin, CycleDataMixin, SimpleHistoryAdmin):
+    """django-simple-history's views find the object past get_queryset (history_view falls back to the
+    history records, history_form_view reads them directly) and its "revert" form saves on POST whatever
+    the change permission: both go through the scoped get_object first, and a revert needs the right to change."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.get_object(request, admin.utils.unquote(object_id))  # 404 outside the user's entities
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        obj = self.get_object(request, admin.utils.unquote(object_id))
+        if request.method != "GET" and not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class PeriodInline(FrozenInlineMixin, admin.TabularInline):
+class PeriodInline(EntityScopedInline, FrozenInlineMixin, admin.TabularInline):
     model = Period
     extra = 0
     fields = ("code", "name", "reference_date", "deadline", "is_final", "locked")
 
 
-class PerspectiveInline(FrozenInlineMixin, admin.TabularInline):
+class PerspectiveInline(EntityScopedInline, FrozenInlineMixin, admin.TabularInline):
     model = Perspective
     extra = 0
     fields = ("code", "name", "position")
@@ -89,7 +106,7 @@ class CycleAdmin(CycleDataAdmin):
     inlines = [PerspectiveInline, PeriodInline]
 
 
-class OperationalObjectiveInline(PlanInlineMixin, admin.TabularInline):
+class OperationalObjectiveInline(EntityScopedInline, PlanInlineMixin, admin.TabularInline):
     model = OperationalObjective
     extra = 0
     fields = ("code", "title", "weight", "position")
@@ -105,7 +122,7 @@ class StrategicObjectiveAdmin(PlanChangeFormMixin, CycleDataAdmin):
     inlines = [OperationalObjectiveInline]
 
 
-class IndicatorInline(PlanInlineMixin, admin.TabularInline):
+class IndicatorInline(EntityScopedInline, PlanInlineMixin, admin.TabularInline):
     model = Indicator
     extra = 0
     fields = ("code", "name", "kind", "direction", "target_raw", "weight")
@@ -122,19 +139,30 @@ class OperationalObjectiveAdmin(PlanChangeFormMixin, CycleDataAdmin):
     inlines = [IndicatorInline]
 
 
-class AssignmentInline(PlanInlineMixin, admin.TabularInline):
+class AssignmentInline(EntityScopedInline, PlanInlineMixin, admin.TabularInline):
     model = Assignment
     extra = 0
     fields = ("scorecard", "indicator", "weight", "printed_realization_raw", "position")
     autocomplete_fields = ("scorecard", "indicator")
 
 
-class MeasurementInline(FrozenInlineMixin, admin.TabularInline):
+class MeasurementInline(EntityScopedInline, FrozenInlineMixin, admin.TabularInline):
+    """Shown, not edited: values are written only through services.submit_measurement (the entry page)."""
+
     model = Measurement
     extra = 0
     fields = ("period", "raw_value", "is_nv", "nv_reason", "note", "version")
-    readonly_fields = ("version",)
+    readonly_fields = fields
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Indicator)
@@ -175,21 +203,36 @@ class AssignmentAdmin(PlanChangeFormMixin, CycleDataAdmin):
 
 @admin.register(Measurement)
 class MeasurementAdmin(CycleHistoryAdmin):
+    """Values are read here, never written: the only write path is services.submit_measurement (the
+    scorecard's entry page, its Excel upload and the API), which parses the value, checks the period, the
+    scorecard's submission, the user's scope and the version, and records the history. Re-doing all that
+    on an admin form would be a second set of rules to keep in step; a link leads to the entry page."""
+
     list_display = ("indicator", "period", "raw_value", "is_nv", "author", "updated_at", "version")
     list_filter = ("period__cycle", "period", "is_nv")
     search_fields = ("indicator__name", "indicator__code", "raw_value")
     list_select_related = ("indicator", "period", "author")
-    autocomplete_fields = ("indicator",)
-    readonly_fields = ("version", "author", "updated_at", "value_number", "value_date", "value_bool")
+    fields = ("entry_pages", "indicator", "period", "raw_value", "numerator", "denominator", "is_nv", "nv_reason",
+              "note", "shortfall_reason", "evidence", "author", "updated_at", "version")
+    readonly_fields = fields
     history_list_display = ("raw_value", "is_nv", "version")
 
-    def save_model(self, request, obj, form, change):
-        # The admin is one more write path: keep the optimistic-lock version and the author honest.
-        if change:
-            obj.version += 1
-        obj.author = request.user
-        super().save_model(request, obj, form, change)
-        schedule_recompute(obj.period.cycle_id)
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Dove si modifica"))
+    def entry_pages(self, obj: Measurement) -> str:
+        cards = obj.indicator.scorecards.order_by("position", "code").only("code", "title") if obj.pk else []
+        links = format_html_join(", ", '<a href="{}?periodo={}">{}</a>', (
+            (reverse("performance:scorecard", args=[obj.period.cycle_id, card.code]), obj.period.code, card.title)
+            for card in cards))
+        return format_html("{} {}", _("I valori si inseriscono e si correggono dalla scheda:"), links or "–")
 
 
 class ReadOnlyAdminMixin:
@@ -215,7 +258,7 @@ class OverrideAdmin(ReadOnlyAdminMixin, CycleDataAdmin):
     list_select_related = ("cycle__entity", "requested_by", "decided_by")
 
 
-class RecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RecordAdmin(EntityScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Records of the workflow: read here, written only by performance/workflow.py and plan_changes.py."""
 
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +23,16 @@ class Entity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def closes_a_loop(parents: Mapping[Hashable, Hashable | None], start: Hashable) -> bool:
+    """True when following parents up from `start` comes back to a unit already met: the one rule against
+    circular hierarchies, for the importer (keys are codes) and OrgUnit.clean (keys are ids)."""
+    seen, current = set(), start
+    while current in parents and current not in seen:
+        seen.add(current)
+        current = parents[current]
+    return current in seen
 
 
 class OrgUnitQuerySet(models.QuerySet):
@@ -62,6 +75,22 @@ class OrgUnit(models.Model):
             models.UniqueConstraint(fields=["entity", "code"], name="orgunit_code_unique_per_entity"),
             models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="orgunit_not_own_parent"),
         ]
+
+    def clean(self) -> None:
+        """The admin's forms call this (full_clean): the parent is in the same entity and not below the unit."""
+        super().clean()
+        if self.parent_id is None:
+            return
+        if self.entity_id and OrgUnit.objects.filter(pk=self.parent_id).exclude(entity_id=self.entity_id).exists():
+            raise ValidationError({"parent": _("L'unità superiore deve appartenere allo stesso ente.")})
+        parents: dict[int | str, int | str | None] = dict(
+            OrgUnit.objects.filter(entity_id=self.entity_id).values_list("id", "parent_id"))
+        me = self.pk if self.pk is not None else "new"  # a new unit has no children yet, hence no loop
+        parents[me] = self.parent_id
+        if closes_a_loop(parents, me):
+            raise ValidationError({"parent": _(
+                "La gerarchia delle unità conterrebbe un ciclo: «%(parent)s» è già sotto questa unità.")
+                % {"parent": self.parent}})
 
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)

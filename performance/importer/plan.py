@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from organization.models import Entity, OrgUnit
+from organization.models.core import closes_a_loop
 
 from .. import bulk
 from ..freeze import CycleFrozen, ensure_cycle_writable
@@ -59,16 +60,14 @@ def _check_refs(issues: list[ImportIssue], sheet: str, rows: Rows, column: str, 
 
 def _validate(records: dict[str, Rows], entity: Entity) -> list[ImportIssue]:
     issues: list[ImportIssue] = []
-    existing_units = set(OrgUnit.objects.filter(entity=entity).values_list("code", flat=True))
-    unit_codes = existing_units | _codes(records["unita"])
+    # The hierarchy as it will be: the units in the database, moved as the sheet says.
+    parents = {code: parent for code, parent in OrgUnit.objects.filter(entity=entity)
+               .values_list("code", "parent__code")}
+    unit_codes = set(parents) | _codes(records["unita"])
     _check_refs(issues, "unita", records["unita"], "padre", unit_codes, _("l'unità"))
-    parents = {r["codice"]: r.get("padre") for _, r in records["unita"] if r.get("codice")}
+    parents.update({r["codice"]: r.get("padre") for _, r in records["unita"] if r.get("codice")})
     for row, record in records["unita"]:
-        seen, current = set(), record.get("codice")
-        while current in parents and current not in seen:
-            seen.add(current)
-            current = parents[current]
-        if current in seen:
+        if closes_a_loop(parents, record.get("codice")):
             issues.append(ImportIssue("unita", row, "padre", _("la gerarchia delle unità contiene un ciclo")))
     _check_refs(issues, "obiettivi_strategici", records["obiettivi_strategici"], "prospettiva",
                 _codes(records["prospettive"]), _("la prospettiva"))
