@@ -15,6 +15,7 @@ import sys
 import threading
 
 CODE = "1.5.03.04"  # RI, number, target 5
+OTHER = "2.1.02.02"  # RI, number, target 350: the two simultaneous saves, apart from the huge number
 HUGE = "999999999999999"  # one digit more than Measurement.value_number holds
 
 
@@ -27,39 +28,43 @@ def _client(username: str, password: str):
     return client
 
 
-def _context():
+def _context(code: str):
     from performance.models import Cycle, Indicator, Measurement, Period
 
     cycle = Cycle.objects.get(entity__code="cciaa-bergamo", year=2023)
     period = Period.objects.get(cycle=cycle, is_final=True)
-    indicator = Indicator.objects.get(cycle=cycle, code=CODE)
+    indicator = Indicator.objects.get(cycle=cycle, code=code)
     return cycle, period, indicator, Measurement.objects.get(indicator=indicator, period=period)
+
+
+def _stored(pk: int) -> tuple[str, int]:
+    """The written value and version only: a number SQLite cannot give back (value_number) would raise."""
+    from performance.models import Measurement
+
+    return Measurement.objects.filter(pk=pk).values_list("raw_value", "version").get()
 
 
 def huge_number(password: str) -> dict:
     """POST a 15-digit value through the API, then read the pages that show it."""
-    from performance.models import Measurement
-
-    cycle, period, indicator, before = _context()
+    cycle, period, indicator, before = _context(CODE)
     client = _client("resp.ri", password)
     response = client.post("/api/v1/measurements/", {
         "cycle": cycle.pk, "indicator": CODE, "period": period.code, "value": HUGE, "version": before.version},
         content_type="application/json")
-    after = Measurement.objects.get(pk=before.pk)
+    raw_value, version = _stored(before.pk)
     pages = {url: client.get(url).status_code for url in (
         f"/cicli/{cycle.pk}/schede/RI/?periodo={period.code}",
         f"/cicli/{cycle.pk}/indicatori/{CODE}/storico/",
         f"/api/v1/measurements/?indicator={indicator.pk}")}
     return {"status": response.status_code, "body": response.content.decode()[:500],
-            "stored": after.raw_value, "version_before": before.version, "version_after": after.version,
-            "pages": pages}
+            "stored": raw_value, "version_before": before.version, "version_after": version, "pages": pages}
 
 
 def concurrent_saves(password: str) -> dict:
     """Two people save the same row with the version they both read; both reach the write together."""
     from performance.models import Measurement
 
-    cycle, period, indicator, before = _context()
+    cycle, period, indicator, before = _context(OTHER)
     clients = [_client("resp.ri", password), _client("struttura", password)]
     # Both requests wait for each other just before writing, the worst moment on SQLite: each holds a
     # read lock the other's write needs. Where the database makes the second wait at the start of its
@@ -78,7 +83,7 @@ def concurrent_saves(password: str) -> dict:
     statuses: list[int] = []
     bodies: list[str] = []
     prefix = f"r{indicator.pk}-"
-    url = f"/cicli/{cycle.pk}/schede/RI/righe/{CODE}/?periodo={period.code}"
+    url = f"/cicli/{cycle.pk}/schede/RI/righe/{OTHER}/?periodo={period.code}"
 
     def post(client, value: str) -> None:
         from django.db import connections
@@ -92,15 +97,15 @@ def concurrent_saves(password: str) -> dict:
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=post, args=(c, v)) for c, v in zip(clients, ("7", "8"))]
+    threads = [threading.Thread(target=post, args=(c, v)) for c, v in zip(clients, ("370", "380"))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     Measurement.save = original_save
-    after = Measurement.objects.get(pk=before.pk)
-    return {"statuses": sorted(statuses), "bodies": bodies, "stored": after.raw_value,
-            "version_before": before.version, "version_after": after.version}
+    raw_value, version = _stored(before.pk)
+    return {"statuses": sorted(statuses), "bodies": bodies, "stored": raw_value,
+            "version_before": before.version, "version_after": version}
 
 
 def main(argv: list[str] | None = None) -> int:
