@@ -116,3 +116,18 @@ def test_a_section_responsible_that_is_no_user_id_is_refused_naming_the_field(de
                                             {"narrative": "Testo", "responsible": value})
     assert response.status_code == 422
     assert "Scegliere un utente dell" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", [
+    "/cicli/{cycle}/schede/%00/",
+    "/cicli/{cycle}/schede/RI/?periodo=%00",
+    "/cicli/{cycle}/indicatori/%00/",
+    "/cicli/{cycle}/indicatori/%00/storico/",
+    "/cicli/{cycle}/schede/RI/excel/?periodo=%00",
+    "/cicli/{cycle}/relazione/sezioni/%00/",
+    "/cicli/{cycle}/relazione/?struttura=%00",
+])
+def test_a_code_with_a_nul_character_in_a_page_url_is_a_4xx(demo_cycle, path):
+    # PostgreSQL refuses NUL in a query (ValueError, 500): no code contains one, so nothing is found.
+    response = client_for("struttura").get(path.format(cycle=demo_cycle.pk))
+    assert 400 <= response.status_code < 500
