@@ -13,7 +13,13 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from budget.models import BalanceIndex, BudgetLine, DeclaredTotal, Participation, Section
+from budget.models import (
+    BalanceIndex,
+    BudgetLine,
+    DeclaredTotal,
+    Participation,
+    Section,
+)
 from organization.models import (
     Absence,
     ContextRow,

@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 from budget.importer import ImportFailed as ContextImportFailed
 from budget.importer import import_context
 from budget.models import BudgetLine
+from performance import parsing
 from performance.importer import ImportFailed, import_plan
 from performance.models import Indicator, Measurement
-from performance import parsing
 from performance.scorecard_excel import COLUMNS, HEADER_ROW
 from tests.conftest import DEMO_DIR, read_sheet, write_sheet
 from tests.helpers import client_for
@@ -55,7 +55,7 @@ def test_the_largest_number_the_column_holds_is_accepted():
 
 
 def test_narrower_columns_have_their_own_bound():
-    assert parsing.fits_column(Decimal("9999.999"), 7, 3) and not parsing.fits_column(Decimal("10000"), 7, 3)
+    assert parsing.fits_column(Decimal("9999.999"), 7, 3) and not parsing.fits_column(Decimal(10000), 7, 3)
     assert not parsing.fits_column(Decimal("9999.9999"), 7, 3)  # rounds to 10000,000: one digit too many
 
 
@@ -162,7 +162,7 @@ def test_the_admin_refuses_a_huge_target_or_value_in_the_model_validation_it_run
         value.full_clean()
     assert "troppo grande" in " ".join(exc.value.message_dict["raw_value"])
     # Numeric columns edited directly (weights, amounts) are bounded by Django's DecimalField validation.
-    indicator.target_raw, indicator.weight = "5", Decimal("12345")
+    indicator.target_raw, indicator.weight = "5", Decimal(12345)
     with pytest.raises(ValidationError) as exc:
         indicator.full_clean()
     assert "weight" in exc.value.message_dict
