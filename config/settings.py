@@ -113,6 +113,12 @@ WSGI_APPLICATION = "config.wsgi.application"
 # With no DATABASE_URL the demo runs on a SQLite file; tests and production use PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo behaves like production under two simultaneous saves. SQLite's default (deferred)
+    # transactions both read, then the second one's write fails at once with "database is locked" (500):
+    # IMMEDIATE takes the write lock when the transaction starts, so the second save waits (up to
+    # `timeout` seconds) for the first, then reads its version and gets the 409 PostgreSQL gives.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,8 +1,10 @@
 """Login lock-out: repeated failed logins lock a username, and a client address, for a while.
 
 The counters live in Django's cache (Redis in production) so that every web worker sees the same
-numbers. Each failure stores its time; the stored time, not the cache expiry, decides whether a lock
-is still on, so the "minutes left" in the message is exact and tests can move the clock.
+numbers. Each attempt is counted (atomically: Redis' incr) before its password is checked, so attempts
+sent at once cannot all be checked against the same count; a failed check keeps its count, a success gives
+it back. Each attempt stores its time; the stored time, not the cache expiry, decides whether a lock is
+still on, so the "minutes left" in the message is exact and tests can move the clock.
 """
 from __future__ import annotations
 
@@ -63,24 +65,36 @@ class FailureCounter:
             return 0.0
         return max(0.0, last + window - now)
 
-    def record_failure(self, window: float, now: float) -> int:
-        """Counts one more failure and returns the new total."""
+    def take_attempt(self, window: float, now: float) -> int:
+        """Counts this attempt BEFORE its password is checked and returns its place in the series.
+
+        Attempts sent at once each get their own number from Redis' atomic incr, so at most `limit` of
+        them are checked; the rest are refused with the lock-out message (issue 15: 15 simultaneous
+        wrong passwords were all checked against a limit of 5 when the count came after the check)."""
         timeout = int(window) + _EXPIRY_MARGIN_SECONDS
         last = cache.get(self.last_key)
-        if last is None or now - last >= window:
-            # The previous series is over: a failure long ago must not count towards a new lock.
+        if last is not None and now - last >= window and cache.add(f"{self.last_key}:reset:{last}", 1, timeout):
+            # The previous series is over: a failure long ago must not count towards a new lock. One
+            # attempt (the one that wins this add) resets it, so simultaneous ones do not undo each
+            # other's counts.
             cache.set(self.count_key, 0, timeout)
-        else:
-            cache.add(self.count_key, 0, timeout)
+        cache.add(self.count_key, 0, timeout)
         try:
-            # incr is atomic in Redis, so parallel attempts cannot overwrite each other's counts.
             count = cache.incr(self.count_key)
         except ValueError:  # expired between add and incr
-            cache.set(self.count_key, 1, timeout)
-            count = 1
+            cache.add(self.count_key, 0, timeout)
+            count = cache.incr(self.count_key)
+        # The lock lasts from the latest attempt; the keys outlive it by the margin.
         cache.set(self.last_key, now, timeout)
         cache.touch(self.count_key, timeout)
         return count
+
+    def give_back(self) -> None:
+        """The attempt was no failure (right password): its place in the count is returned."""
+        try:
+            cache.decr(self.count_key)
+        except ValueError:  # the series expired meanwhile: nothing to give back
+            pass
 
     def clear(self) -> None:
         cache.delete_many([self.count_key, self.last_key])
@@ -138,33 +152,45 @@ class LoginLockoutMixin:
         counters = self._counters(username)
         seconds_left = max(counter.seconds_left(window, now) for counter in counters)
         if seconds_left > 0:
-            minutes = max(1, math.ceil(seconds_left / 60))
-            logger.warning("Login refused while locked out: username=%r ip=%r minutes_left=%d",
-                           username, client_ip(self.request), minutes)
-            raise forms.ValidationError(
-                ngettext(
-                    "Troppi tentativi di accesso non riusciti. Riprovare tra %(minutes)d minuto.",
-                    "Troppi tentativi di accesso non riusciti. Riprovare tra %(minutes)d minuti.",
-                    minutes,
-                ),
-                code="locked_out",
-                params={"minutes": minutes},
-            )
+            raise self._locked_out(username, seconds_left)
+        # Counted before the check, atomically: of attempts sent at once only `limit` reach the password.
+        places = [counter.take_attempt(window, now) for counter in counters]
+        if any(place > counter.limit for place, counter in zip(places, counters)):
+            raise self._locked_out(username, window)
 
         try:
             cleaned = super().clean()  # type: ignore[misc]
         except forms.ValidationError:
-            if self.user_cache is None:  # wrong username or password
-                self._record_failure(username, counters, window, now)
+            if self.user_cache is None:  # wrong username or password: the attempt stays counted
+                self._log_lock(username, counters, places)
+            else:  # the right password, refused for another reason (not staff): no failure
+                for counter in counters:
+                    counter.give_back()
             raise
         # The owner got in: their earlier typos must not help an attacker reach the limit. The
-        # address counter stays, or one valid account would let an address reset it at will.
+        # address counter only gives this attempt back, or one valid account would let an address
+        # reset it at will.
         counters[0].clear()
+        for counter in counters[1:]:
+            counter.give_back()
         return cleaned
 
-    def _record_failure(self, username: str, counters: list[FailureCounter], window: float, now: float) -> None:
-        for counter in counters:
-            count = counter.record_failure(window, now)
+    def _locked_out(self, username: str, seconds_left: float) -> forms.ValidationError:
+        minutes = max(1, math.ceil(seconds_left / 60))
+        logger.warning("Login refused while locked out: username=%r ip=%r minutes_left=%d",
+                       username, client_ip(self.request), minutes)
+        return forms.ValidationError(
+            ngettext(
+                "Troppi tentativi di accesso non riusciti. Riprovare tra %(minutes)d minuto.",
+                "Troppi tentativi di accesso non riusciti. Riprovare tra %(minutes)d minuti.",
+                minutes,
+            ),
+            code="locked_out",
+            params={"minutes": minutes},
+        )
+
+    def _log_lock(self, username: str, counters: list[FailureCounter], places: list[int]) -> None:
+        for counter, count in zip(counters, places):
             if count == counter.limit:
                 logger.warning("Login locked out after %d failures: by=%s username=%r ip=%r minutes=%d",
                                count, counter.kind, username, client_ip(self.request),

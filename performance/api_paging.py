@@ -7,31 +7,22 @@ knows them before it asks.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
+from .parsing import MAX_BIGINT, parse_bounded_int
+
+__all__ = ["BoundedLimitOffsetPagination", "parse_bounded_int"]
+
 #: Rows in a page when the client does not say, and the most it may ask for.
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 #: PostgreSQL's bigint: an offset past the rows gives an empty page and never reaches the database,
 #: but a number must still fit where it could.
-MAX_OFFSET = 2**63 - 1
-
-_DIGITS = re.compile(r"[0-9]{1,19}")
-
-
-def parse_bounded_int(raw: str, minimum: int, maximum: int) -> int | None:
-    """The integer written in ASCII digits within [minimum, maximum], else None.
-
-    int() would accept "+5", " 5", "1_000" and non-ASCII digits ("٥"); a parameter is plain digits."""
-    if not _DIGITS.fullmatch(raw):
-        return None
-    value = int(raw)
-    return value if minimum <= value <= maximum else None
+MAX_OFFSET = MAX_BIGINT
 
 
 class BoundedLimitOffsetPagination(LimitOffsetPagination):

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from .engine import IndicatorInput, IndicatorResult, RuleSet, compute_indicator
-from .parsing import ValueParseError, ValueShape, format_number, parse_decimal, parse_value
+from .parsing import NumberTooLarge, ValueParseError, ValueShape, format_number, parse_decimal, parse_value
 
 NUMERIC_KINDS = ("number", "percent", "project", "monitoring")
 
@@ -74,6 +74,8 @@ def clean(kind: str, data: EntryData) -> dict:
                 continue
             try:
                 fields[name] = parse_decimal(text)
+            except NumberTooLarge as exc:
+                errors[name] = exc.describe(label)
             except ValueParseError:
                 errors[name] = _("Il %(field)s «%(text)s» non è un numero (esempio: 1.234,5).") % {
                     "field": label, "text": text}
@@ -99,6 +101,8 @@ def _value(kind: str, text: str) -> tuple[str, str]:
         return "", _("Il valore è obbligatorio (oppure segnare il valore come NV).")
     try:
         parsed = parse_value(text)
+    except NumberTooLarge as exc:  # the column cannot hold it: PostgreSQL's 500, SQLite's broken pages
+        return text, exc.describe(_("valore"))
     except ValueParseError:
         parsed = None
     if kind in NUMERIC_KINDS:

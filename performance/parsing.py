@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
+
+from django.utils.translation import gettext as _
 
 
 class ValueShape(str, Enum):
@@ -36,6 +38,70 @@ class ValueParseError(ValueError):
     pass
 
 
+#: The value and target columns (Measurement.value_number, numerator, denominator; Indicator.target_number)
+#: are numeric(20, 6): 14 digits before the decimal point. A longer number overflowed PostgreSQL (500) and
+#: on SQLite was stored, then broke every page that read it back, so the parser refuses it.
+VALUE_DIGITS = (20, 6)
+
+
+class NumberTooLarge(ValueParseError):
+    """A number its database column cannot hold (max_digits, decimal_places of the DecimalField)."""
+
+    def __init__(self, text: str, max_digits: int, decimal_places: int):
+        super().__init__(text)
+        self.text = text
+        self.integer_digits = max_digits - decimal_places
+
+    def describe(self, field: str | None = None) -> str:
+        """The Italian message, naming the field ("valore", "peso"...) unless the place already does
+        (an importer's issue names its sheet, row and column)."""
+        params = {"text": self.text, "field": field, "digits": self.integer_digits}
+        if field is None:
+            return _("«%(text)s» è un numero troppo grande: al massimo %(digits)d cifre prima della virgola.") % params
+        return _("«%(text)s» è un numero troppo grande per il campo «%(field)s»: al massimo %(digits)d cifre "
+                 "prima della virgola.") % params
+
+
+def fits_column(number: Decimal, max_digits: int, decimal_places: int) -> bool:
+    """Whether a DecimalField(max_digits, decimal_places) holds `number` once rounded to its decimals."""
+    if not number.is_finite():
+        return False
+    limit = Decimal(10) ** (max_digits - decimal_places)
+    if abs(number) >= limit:  # checked first: quantize() of a huge number would itself overflow
+        return False
+    return abs(number.quantize(Decimal(1).scaleb(-decimal_places), rounding=ROUND_HALF_UP)) < limit
+
+
+def check_column(number: Decimal, max_digits: int, decimal_places: int, text: str | None = None) -> Decimal:
+    """`number` if its column holds it, else NumberTooLarge (the same bound for every channel)."""
+    if not fits_column(number, max_digits, decimal_places):
+        raise NumberTooLarge(text if text is not None else format(number, "f"), max_digits, decimal_places)
+    return number
+
+
+#: PostgreSQL integer columns: ids are bigint (BigAutoField), versions and positions int.
+MAX_BIGINT = 2**63 - 1
+MAX_INT = 2**31 - 1
+_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def parse_bounded_int(raw: object, minimum: int, maximum: int) -> int | None:
+    """The integer written in plain ASCII digits within [minimum, maximum], else None.
+
+    Every number a request carries (ids, years, versions, paging) goes through here: `str.isdigit()`
+    accepts "²" that int() refuses (500), and int() accepts "+5", " 5", "1_000" and "٥"; a number past its
+    column overflowed the query."""
+    if not isinstance(raw, str) or not _ASCII_DIGITS.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if minimum <= value <= maximum else None
+
+
+def parse_id(raw: object) -> int | None:
+    """A database id (1 … bigint) from a URL, query string or form field, else None."""
+    return parse_bounded_int(raw, 1, MAX_BIGINT)
+
+
 _DATE_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
 _OPERATORS = {"<=": "<=", "≤": "<=", ">=": ">=", "≥": ">=", "<": "<", ">": ">"}
@@ -60,9 +126,10 @@ def parse_decimal(text: str) -> Decimal:
     if not re.fullmatch(r"[+-]?\d+(\.\d+)?", s):
         raise ValueParseError(text)
     try:
-        return Decimal(s)
+        number = Decimal(s)
     except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
         raise ValueParseError(text) from exc
+    return check_column(number, *VALUE_DIGITS, text=text.strip())
 
 
 def parse_date(text: str) -> datetime.date:
@@ -88,7 +155,7 @@ def parse_value(raw: object) -> ParsedValue:
     if isinstance(raw, datetime.date):
         return ParsedValue(raw.strftime("%d/%m/%Y"), ValueShape.DATE, date=raw)
     if isinstance(raw, (int, float, Decimal)):
-        number = Decimal(str(raw))
+        number = check_column(Decimal(str(raw)), *VALUE_DIGITS, text=str(raw))
         return ParsedValue(format_number(number), ValueShape.NUMBER, number=number)
     text = str(raw).strip()
     if not text:

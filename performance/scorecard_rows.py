@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from .engine import RuleSet
 from .entry import EntryData, clean, preview, EntryError
 from .models import Assignment, Measurement, Period, Scorecard
+from .parsing import MAX_INT, parse_bounded_int
 
 PREFIX = "r{}-"
 
@@ -112,5 +113,5 @@ def entry_from_post(post, files, prefix: str) -> EntryData:
 
 
 def posted_version(post, prefix: str) -> int | None:
-    text = post.get(prefix + "version", "")
-    return int(text) if text.isdigit() else None
+    # A version that is no number ("²", 25 digits) is not the stored one: the save answers 409 with it.
+    return parse_bounded_int(post.get(prefix + "version", ""), 0, MAX_INT)

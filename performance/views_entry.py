@@ -27,6 +27,7 @@ from . import page_cache, services
 from .engine import RuleSet
 from .entry import EntryError, clean, preview
 from .models import Indicator, Level, Measurement, Period, RollupResult, Submission
+from .parsing import parse_id
 from .scorecard_rows import PREFIX, Row, entry_from_post, estimate, load_rows, posted_version
 from .selectors import ScorecardAccess, current_period, get_cycle_for_user, get_indicator_for_user, \
     get_scorecard_for_user
@@ -245,7 +246,8 @@ def preview_row(request: HttpRequest, cycle_id: int, code: str) -> HttpResponse:
     """htmx: the realization the engine would give the value being typed (nothing is saved)."""
     access = get_scorecard_for_user(request.user, cycle_id, code)
     cycle = access.scorecard.cycle
-    indicator = get_object_or_404(Indicator, cycle=cycle, pk=request.GET.get("indicatore") or 0,
+    # parse_id: "abc" or "²" would reach the query as a pk and raise ValueError (500); None finds nothing.
+    indicator = get_object_or_404(Indicator, cycle=cycle, pk=parse_id(request.GET.get("indicatore")),
                                   assignments__scorecard=access.scorecard)
     data = entry_from_post(request.GET, {}, PREFIX.format(indicator.pk))
     try:

@@ -28,6 +28,7 @@ from django.views.decorators.http import (
 from organization.access import roles_for
 from organization.models import Role
 from performance.models import Cycle, StrategicObjective
+from performance.parsing import parse_id
 from performance.selectors import get_cycle_for_user
 
 from .markdown import render_markdown
@@ -195,8 +196,8 @@ def section_edit(request: HttpRequest, cycle_id: int, key: str) -> HttpResponse:
         raw = request.POST["responsible"].strip()
         if not raw:
             responsible_id = None
-        elif raw.isdigit() and _entity_users(access.cycle).filter(pk=int(raw)).exists():
-            responsible_id = int(raw)
+        elif (user_id := parse_id(raw)) is not None and _entity_users(access.cycle).filter(pk=user_id).exists():
+            responsible_id = user_id
         else:
             errors["responsible"] = [_("Scegliere un utente dell'ente.")]
     if errors:

@@ -20,6 +20,7 @@ from organization.access import roles_for
 from organization.roles import is_independent_oiv
 from organization.models import Role
 from performance.models import Cycle, Indicator
+from performance.parsing import parse_id
 from performance.selectors import get_cycle_for_user
 from performance.workflow import STAFF_ROLES
 
@@ -75,8 +76,9 @@ def add_comment(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle, roles = _access(request, cycle_id)
     posted = {k: request.POST.get(k, "") for k in ("text", "target", "indicator", "section_key", "is_request")}
     indicator = None
-    if posted["indicator"].isdigit():
-        indicator = Indicator.objects.filter(cycle=cycle, pk=int(posted["indicator"])).first()
+    indicator_id = parse_id(posted["indicator"])  # isdigit() let "²" through to int(): 500
+    if indicator_id is not None:
+        indicator = Indicator.objects.filter(cycle=cycle, pk=indicator_id).first()
 
     def action() -> str:
         services.add_comment(cycle, acting_user=request.user, text=posted["text"], target=posted["target"],
@@ -97,7 +99,7 @@ def decide(request: HttpRequest, cycle_id: int) -> HttpResponse:
     if posted["confirm"] != "1":
         return _page(request, cycle, roles, status=422, form="decision", posted=posted, errors={
             "confirm": [_("Conferma: spuntare la casella per confermare la decisione.")]})
-    snapshot_id = int(posted["snapshot"]) if posted["snapshot"].isdigit() else None
+    snapshot_id = parse_id(posted["snapshot"])
 
     def action() -> str:
         decision = services.decide(cycle, acting_user=request.user, outcome=posted["outcome"],

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from organization.access import roles_for
 from performance.models import Cycle
+from performance.parsing import parse_id
 from performance.snapshot import current_snapshot
 from performance.selectors import get_cycle_for_user
 from reports.models import ReportEdition
@@ -65,7 +66,7 @@ def publication_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
         if action == "pubblica":
             raw = request.POST.get("snapshot", "")
             result = service.publish(cycle, acting_user=request.user,
-                                     expected_snapshot_id=int(raw) if raw.isdigit() else None)
+                                     expected_snapshot_id=parse_id(raw))
         else:
             result = service.publish_correction(cycle, acting_user=request.user, reason=posted["reason"])
     except ValidationError as exc:

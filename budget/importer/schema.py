@@ -13,7 +13,13 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from budget.models import BalanceIndex, DeclaredTotal, Section
+from budget.models import (
+    BalanceIndex,
+    BudgetLine,
+    DeclaredTotal,
+    Participation,
+    Section,
+)
 from organization.models import (
     Absence,
     ContextRow,
@@ -22,6 +28,7 @@ from organization.models import (
     ParentalLeave,
     StaffBreakdown,
     StaffCount,
+    StaffYear,
 )
 from performance.importer.schema import (
     CellError,
@@ -31,6 +38,7 @@ from performance.importer.schema import (
     _decimal,
     _integer,
     _text,
+    column_digits,
 )
 from performance.parsing import ValueParseError, parse_decimal
 
@@ -51,19 +59,33 @@ def _clean(value: object) -> object:
     return value.replace("\u2212", "-").strip() if isinstance(value, str) else value
 
 
-def _amount(value: object) -> Decimal | None:
+# The columns the numbers go to: a cell they cannot hold is refused here, naming its place, instead of
+# overflowing PostgreSQL (500) or, on SQLite, being stored and breaking the pages that read it.
+MONEY_DIGITS = column_digits(BudgetLine, "actual")
+PERCENT_DIGITS = column_digits(Participation, "declared_percent")
+PART_TIME_DIGITS = column_digits(StaffCount, "part_time_percent")
+FTE_DIGITS = column_digits(StaffYear, "declared_fte")
+DAYS_DIGITS = column_digits(Absence, "days")
+
+
+def _amount(value: object, digits: tuple[int, int] = MONEY_DIGITS) -> Decimal | None:
     """A number in Italian or Excel form; "-" (as printed for "nothing") is empty."""
     value = _clean(value)
     if isinstance(value, str) and value in _DASHES:
         return None
-    return _decimal(value)
+    return _decimal(value, digits)
 
 
-def _non_negative(value: object) -> Decimal | None:
-    number = _amount(value)
+def _non_negative(value: object, digits: tuple[int, int] = MONEY_DIGITS) -> Decimal | None:
+    number = _amount(value, digits)
     if number is not None and number < 0:
         raise CellError(_("deve essere maggiore o uguale a zero, non %(value)s") % {"value": _text(value)})
     return number
+
+
+def _amount_in(digits: tuple[int, int], convert: Callable[..., Decimal | None] = _amount,
+               ) -> Callable[[object], Decimal | None]:
+    return lambda value: convert(value, digits)
 
 
 def _year(value: object) -> int | None:
@@ -198,7 +220,7 @@ CONTEXT_SHEETS: tuple[SheetSpec, ...] = (
     ), key=_NO_KEY),
     SheetSpec("partecipazioni", (
         YEAR, Column("societa", True, _max(200)), Column("capitale_sociale", True, _amount),
-        Column("valore_nominale", True, _amount), Column("percentuale", convert=_amount), POSITION,
+        Column("valore_nominale", True, _amount), Column("percentuale", convert=_amount_in(PERCENT_DIGITS)), POSITION,
     ), key=_NO_KEY),
     SheetSpec("organi", (
         YEAR, Column("tipo", True, ORGAN_KIND), Column("nome", True, _max(200)), Column("funzioni"),
@@ -210,21 +232,22 @@ CONTEXT_SHEETS: tuple[SheetSpec, ...] = (
     ), key=_NO_KEY),
     SheetSpec("personale", (
         YEAR, Column("area", convert=_max(100)), Column("genere", True, GENDER), Column("contratto", convert=CONTRACT),
-        Column("percentuale_part_time", convert=_amount), Column("dipendenti", True, _integer), POSITION,
+        Column("percentuale_part_time", convert=_amount_in(PART_TIME_DIGITS)), Column("dipendenti", True, _integer),
+        POSITION,
     ), key=_NO_KEY),
     SheetSpec("personale_annuale", (
-        YEAR, Column("fte_dichiarati", convert=_non_negative), Column("nota"),
+        YEAR, Column("fte_dichiarati", convert=_amount_in(FTE_DIGITS, _non_negative)), Column("nota"),
     ), key=_NO_KEY),
     SheetSpec("personale_classi", (
         YEAR, Column("dimensione", True, DIMENSION), Column("classe", True, _max(100)),
         Column("genere", True, GENDER), Column("dipendenti", True, _integer), POSITION,
     ), key=_NO_KEY),
     SheetSpec("assenze", (
-        YEAR, Column("causa", True, CAUSE), Column("giorni", True, _non_negative), POSITION,
+        YEAR, Column("causa", True, CAUSE), Column("giorni", True, _amount_in(DAYS_DIGITS, _non_negative)), POSITION,
     ), key=_NO_KEY),
     SheetSpec("congedi_parentali", (
         YEAR, Column("genere", True, GENDER), Column("retribuzione", True, PAY),
-        Column("giorni", True, _non_negative), POSITION,
+        Column("giorni", True, _amount_in(DAYS_DIGITS, _non_negative)), POSITION,
     ), key=_NO_KEY),
     SheetSpec("contesto_tabelle", (
         Column("codice", True, _table_code), Column("titolo", True, _max(300)), Column("fonte", convert=_max(300)),

@@ -10,8 +10,20 @@ from django.utils.translation import gettext as _
 
 from organization.models import OrgUnit
 
-from ..models import Direction, IndicatorKind, Scorecard
-from ..parsing import ParsedValue, ValueParseError, ValueShape, parse_bool, parse_date, parse_decimal, parse_value
+from ..models import Assignment, Direction, IndicatorKind, Scorecard
+from ..parsing import (
+    MAX_INT,
+    VALUE_DIGITS,
+    NumberTooLarge,
+    ParsedValue,
+    ValueParseError,
+    ValueShape,
+    check_column,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+    parse_value,
+)
 from .errors import ImportIssue
 from .reader import Sheet
 
@@ -28,19 +40,45 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _decimal(value: object) -> Decimal | None:
+def column_digits(model: type, name: str) -> tuple[int, int]:
+    """(max_digits, decimal_places) of a DecimalField: the bound a cell written there must respect."""
+    field = model._meta.get_field(name)
+    return field.max_digits, field.decimal_places
+
+
+#: Weights (objectives, indicators, assignments) are numeric(7, 3); printed realizations numeric(9, 4).
+WEIGHT_DIGITS = column_digits(Assignment, "weight")
+PRINTED_DIGITS = column_digits(Assignment, "printed_realization")
+
+
+def _fits(number: Decimal, digits: tuple[int, int], value: object) -> Decimal:
+    try:
+        return check_column(number, *digits, text=_text(value))
+    except NumberTooLarge as exc:  # the issue names sheet, row and column: the message says the bound
+        raise CellError(exc.describe()) from exc
+
+
+def _decimal(value: object, digits: tuple[int, int] = VALUE_DIGITS) -> Decimal | None:
     if value is None or _text(value) == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return Decimal(str(value))
+        return _fits(Decimal(str(value)), digits, value)
     try:
-        return parse_decimal(_text(value).rstrip("%"))
+        number = parse_decimal(_text(value).rstrip("%"))
+    except NumberTooLarge as exc:
+        raise CellError(exc.describe()) from exc
     except ValueParseError as exc:
         raise CellError(_("«%(value)s» non è un numero (es. 12 oppure 2,5)") % {"value": _text(value)}) from exc
+    return _fits(number, digits, value)
+
+
+def decimal_in(digits: tuple[int, int]) -> Callable[[object], Decimal | None]:
+    """A converter for a number column whose field is narrower than a value (weights, staff figures)."""
+    return lambda value: _decimal(value, digits)
 
 
 def _weight(value: object) -> Decimal | None:
-    number = _decimal(value)
+    number = _decimal(value, WEIGHT_DIGITS)
     if number is not None and number < 0:
         raise CellError(_("il peso deve essere maggiore o uguale a zero, non %(value)s") % {"value": _text(value)})
     return number
@@ -52,6 +90,9 @@ def _integer(value: object) -> int | None:
         return None
     if number != number.to_integral_value() or number < 0:
         raise CellError(_("«%(value)s» non è un numero intero non negativo") % {"value": _text(value)})
+    if number > MAX_INT:  # positions, counts and years are integer columns
+        raise CellError(_("«%(value)s» è un numero troppo grande: al massimo %(max)d") % {
+            "value": _text(value), "max": MAX_INT})
     return int(number)
 
 
@@ -78,10 +119,20 @@ def _boolean(value: object) -> bool | None:
 def _value(value: object) -> ParsedValue:
     try:
         return parse_value(value)
+    except NumberTooLarge as exc:
+        raise CellError(exc.describe()) from exc
     except ValueParseError as exc:
         raise CellError(
             _("«%(value)s» non è un valore riconoscibile: atteso un numero, una percentuale, una data gg/mm/aaaa, SI/NO, NV o una soglia come <30") % {"value": _text(value)}
         ) from exc
+
+
+def _printed(value: object) -> ParsedValue:
+    """A realization % as printed in the source document: numeric(9, 4) once stored."""
+    parsed = _value(value)
+    if parsed.number is not None:
+        _fits(parsed.number, PRINTED_DIGITS, value)
+    return parsed
 
 
 def _target(value: object) -> ParsedValue:
@@ -149,7 +200,7 @@ SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("prospettive", (Column("codice", True), Column("nome", True), Column("ordine", convert=_integer)), required=True),
     SheetSpec("obiettivi_strategici", (
         Column("codice", True), Column("prospettiva", True), Column("titolo", True), Column("descrizione"),
-        Column("realizzazione_stampata", convert=_value), Column("ordine", convert=_integer),
+        Column("realizzazione_stampata", convert=_printed), Column("ordine", convert=_integer),
     ), required=True),
     SheetSpec("obiettivi_operativi", (
         Column("codice", True), Column("obiettivo_strategico"), Column("titolo", True),
@@ -168,7 +219,7 @@ SHEETS: tuple[SheetSpec, ...] = (
     )),
     SheetSpec("assegnazioni", (
         Column("scheda", True), Column("indicatore", True), Column("peso", convert=_weight),
-        Column("realizzazione_stampata", convert=_value), Column("ordine", convert=_integer),
+        Column("realizzazione_stampata", convert=_printed), Column("ordine", convert=_integer),
     ), key=("scheda", "indicatore")),
     SheetSpec("periodi", (
         Column("codice", True), Column("nome", True), Column("data_riferimento", True, _date),

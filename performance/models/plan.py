@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from organization.models import OrgUnit
 
 from ..freeze import FreezeGuardQuerySet, FreezeGuarded
-from ..parsing import ValueParseError, parse_value, target_fields
+from ..parsing import NumberTooLarge, ValueParseError, parse_value, target_fields
 from .cycle import Cycle
 
 _NON_NEGATIVE = models.Q(weight__isnull=True) | models.Q(weight__gte=0)
@@ -185,6 +185,8 @@ class Indicator(FreezeGuarded, models.Model):
     def clean(self) -> None:
         try:
             parse_value(self.target_raw)
+        except NumberTooLarge as exc:
+            raise ValidationError({"target_raw": exc.describe(_("target"))}) from exc
         except ValueParseError as exc:
             raise ValidationError({"target_raw": _("«%(value)s» non è un risultato atteso riconoscibile (numero, "
                                                     "percentuale, data gg/mm/aaaa, SI/NO o soglia come <30)")

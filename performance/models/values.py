@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..freeze import FreezeGuardQuerySet, FreezeGuarded
-from ..parsing import ValueParseError, parse_value, value_fields
+from ..parsing import NumberTooLarge, ValueParseError, parse_value, value_fields
 from .cycle import Period
 from .plan import Indicator
 
@@ -65,6 +65,8 @@ class Measurement(FreezeGuarded, models.Model):
     def clean(self) -> None:
         try:
             parse_value(self.raw_value)
+        except NumberTooLarge as exc:
+            raise ValidationError({"raw_value": exc.describe(_("valore"))}) from exc
         except ValueParseError as exc:
             raise ValidationError({"raw_value": _("«%(value)s» non è un valore riconoscibile")
                                    % {"value": self.raw_value}}) from exc

@@ -22,9 +22,11 @@ from ..engine import RuleSet
 from ..entry import EntryData, EntryError
 from ..models import Assignment, Indicator, Measurement, Period, Scorecard, Submission
 from ..parsing import (
+    MAX_INT,
     ValueParseError,
     format_number,
     parse_bool,
+    parse_bounded_int,
     parse_value,
     value_fields,
 )
@@ -165,9 +167,8 @@ def _plain(cell: Cell) -> str:
 def _version(cell: Cell) -> tuple[int | None, bool]:
     """(version, understood): blank means the download had no value."""
     text = _plain(cell)
-    if text.isascii() and text.isdigit():
-        return int(text), True
-    return None, text == ""
+    version = parse_bounded_int(text, 0, MAX_INT)
+    return (version, True) if version is not None else (None, text == "")
 
 
 def _lines(text: str) -> str:
