@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from config.spreadsheets import csv_text_in
+
 from ..parsing import format_number
 from .errors import ImportFailed, ImportIssue
 
@@ -85,7 +87,8 @@ def _read_csv_text(name: str, data: bytes) -> Sheet:
             sheet.header = [_normalise_header(c) for c in cells]
             continue
         if any(c.strip() for c in cells):
-            sheet.rows.append((index, list(cells)))
+            # The apostrophe export_plan put before formula-like text (config/spreadsheets.py) comes off.
+            sheet.rows.append((index, [csv_text_in(c) for c in cells]))
     return sheet
 
 

@@ -9,6 +9,8 @@ from typing import NamedTuple
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from config.spreadsheets import text_cell
+
 from ..entry import EntryData
 from ..models import Measurement, Period, Scorecard
 from ..parsing import format_number
@@ -114,10 +116,8 @@ def _excel_safe(text: str) -> str:
 
 def _put(ws, row: int, column: int, value: object):
     value = _excel_safe(value) if isinstance(value, str) else value
-    cell = ws.cell(row, column, None if value in ("", None) else value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # a note or a name starting with "=" stays text, never becomes a formula
-    return cell
+    # A note or a name starting with "=" stays text, never becomes a formula.
+    return text_cell(ws.cell(row, column, None if value in ("", None) else value))
 
 
 def _megabytes() -> str:
