@@ -53,6 +53,9 @@ HEADER_SEARCH_ROWS = 30
 MAX_ROWS = 5000  # a scorecard has tens of rows: a sheet this long is something else
 
 
+MAX_COLUMNS = 64  # the upload reads no further right: the format has 14 columns, a few added ones are ignored
+
+
 BLANK_TAIL = 500  # this many blank rows in a row: what follows is formatting, not data
 
 
