@@ -3,7 +3,6 @@ downloading the context workbook, fixing it and uploading it back (all or nothin
 from __future__ import annotations
 
 import tempfile
-import zipfile
 from pathlib import Path
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from config.spreadsheets import SpreadsheetRefused, check_archive
 from organization.access import roles_for
 from organization.models import OrgUnit, Role
 from organization.orgchart import org_chart_svg, units_from_queryset
@@ -102,17 +102,12 @@ def _max_upload_mb() -> int:
     return max(1, settings.MAX_UPLOAD_BYTES // (1024 * 1024))
 
 
-def _check_unpacked_size(path: Path, name: str, limit: int) -> None:
-    """A small file that unpacks to a huge one (.xlsx and .zip are both zip archives) is refused before
-    anything reads it whole."""
+def _check_archive(path: Path, name: str) -> None:
+    """The reader checks the file too (config/spreadsheets.py); here first, to name the file as uploaded."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        return  # the reader reports it as not a workbook, naming the file
-    if unpacked > 10 * limit:
-        raise ImportFailed([ImportIssue(name, None, "", _(
-            "Il contenuto del file supera la dimensione massima di %(mb)d MB.") % {"mb": 10 * _max_upload_mb()})])
+        check_archive(path)
+    except SpreadsheetRefused as exc:
+        raise ImportFailed([ImportIssue(name, None, "", str(exc))]) from exc
 
 
 @login_required
@@ -152,7 +147,7 @@ def workbook(request: HttpRequest, cycle_id: int) -> HttpResponse:
                 for chunk in upload.chunks():
                     out.write(chunk)
             try:
-                _check_unpacked_size(path, upload.name, settings.MAX_UPLOAD_BYTES)
+                _check_archive(path, upload.name)
                 report = import_context(path, year=cycle.year, entity=cycle.entity)
             except ImportFailed as exc:
                 problems = exc.issues

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.db.models import QuerySet
 
+from config.spreadsheets import csv_record, csv_row, write_only_row
+
 from .importer.schema import SHEETS
 from .models import Assignment, Cycle, Indicator, Measurement, OperationalObjective, Period, Perspective, Scorecard, StrategicObjective
 from .parsing import format_number
@@ -86,7 +88,7 @@ def write_xlsx(tables: dict[str, Sequence[Sequence[object]]], target: Path | io.
                     cell.font = bold
                 ws.append(header)
             else:
-                ws.append(list(row))
+                ws.append(write_only_row(ws, row))  # text as text: a note "=HYPERLINK(…)" is no formula
     wb.save(target)
 
 
@@ -94,7 +96,8 @@ def write_csv_folder(tables: dict[str, Sequence[Sequence[object]]], folder: Path
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():
         with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh).writerows(rows)
+            # Formula-like text quoted (config/spreadsheets.py); the importer takes the quote off again.
+            csv.writer(fh).writerows(csv_row(row) for row in rows)
 
 
 def result_rows(cycle: Cycle, scorecards: QuerySet[Scorecard] | None = None) -> list[dict[str, str]]:
@@ -152,7 +155,7 @@ def write_results(rows: list[dict[str, str]], fmt: str, target: io.TextIOBase | 
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=RESULT_COLUMNS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(csv_record(row) for row in rows)
         _write_text(target, buffer.getvalue())
 
 

@@ -13,6 +13,7 @@ import datetime
 import io
 import json
 
+from config.spreadsheets import csv_record
 from performance.exporting import RESULT_COLUMNS
 
 SNAPSHOT_COLUMN = "snapshot_sha256"
@@ -23,7 +24,8 @@ def results_csv(rows: list[dict[str, str]], *, snapshot_sha256: str) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows({**row, SNAPSHOT_COLUMN: snapshot_sha256} for row in rows)
+    # The same neutralised text as export_results: a public file must not run formulas on a citizen's PC.
+    writer.writerows({**csv_record(row), SNAPSHOT_COLUMN: snapshot_sha256} for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 

@@ -19,6 +19,7 @@ from budget.models import (
     DeclaredTotal,
     Participation,
 )
+from config.spreadsheets import text_cell
 from organization.models import (
     Absence,
     ContextTable,
@@ -125,9 +126,7 @@ def export_context(entity: Entity, year: int) -> bytes:
         for row in rows[spec.name]:
             sheet.append(list(row))
             for cell in sheet[sheet.max_row]:
-                # A text such as "=A1" would otherwise be written as a spreadsheet formula.
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"
+                text_cell(cell)  # a text such as "=A1" would otherwise be written as a spreadsheet formula
         sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

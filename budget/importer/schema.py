@@ -44,6 +44,9 @@ from performance.parsing import ValueParseError, parse_decimal
 
 #: a context table has at most this many value columns (valore_1 … valore_12)
 MAX_VALUES = 12
+#: rows a context sheet may have, header included (the demo's longest has 42): what lies
+#: beyond is refused before it is read (performance/importer/reader.py)
+MAX_ROWS = 10_000
 #: rows are replaced per year; years before this are certainly a typo
 FIRST_YEAR = 1990
 # parse_sheets checks a key only when every part is filled; ours may have blank parts (soggetto, area),

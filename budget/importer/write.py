@@ -34,7 +34,7 @@ from performance.importer.errors import ImportFailed, ImportIssue
 from performance.importer.reader import read_workbook
 from performance.importer.schema import Record, parse_sheets
 
-from .schema import CONTEXT_SHEETS, REPORT_YEAR_SHEETS, VALUE_COLUMNS
+from .schema import CONTEXT_SHEETS, MAX_ROWS, REPORT_YEAR_SHEETS, VALUE_COLUMNS
 from .validate import Rows, resolve_years, validate
 
 
@@ -199,7 +199,7 @@ def import_context(path: Path | str, *, year: int, entity: Entity, dry_run: bool
     Raises ImportFailed with every issue found, having written nothing. Each sheet present replaces the
     entity's rows of that kind for the report year and for the earlier years it lists.
     """
-    sheets = read_workbook(Path(path))
+    sheets = read_workbook(Path(path), max_rows=MAX_ROWS)
     records, issues = parse_sheets(sheets, specs=CONTEXT_SHEETS)
     present = [spec.name for spec in CONTEXT_SHEETS if spec.name in sheets]
     if not present and not issues:

@@ -9,6 +9,8 @@ from typing import NamedTuple
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from config.spreadsheets import text_cell
+
 from ..entry import EntryData
 from ..models import Measurement, Period, Scorecard
 from ..parsing import format_number
@@ -49,6 +51,9 @@ HEADER_SEARCH_ROWS = 30
 
 
 MAX_ROWS = 5000  # a scorecard has tens of rows: a sheet this long is something else
+
+
+MAX_COLUMNS = 64  # the upload reads no further right: the format has 14 columns, a few added ones are ignored
 
 
 BLANK_TAIL = 500  # this many blank rows in a row: what follows is formatting, not data
@@ -114,10 +119,8 @@ def _excel_safe(text: str) -> str:
 
 def _put(ws, row: int, column: int, value: object):
     value = _excel_safe(value) if isinstance(value, str) else value
-    cell = ws.cell(row, column, None if value in ("", None) else value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"  # a note or a name starting with "=" stays text, never becomes a formula
-    return cell
+    # A note or a name starting with "=" stays text, never becomes a formula.
+    return text_cell(ws.cell(row, column, None if value in ("", None) else value))
 
 
 def _megabytes() -> str:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.spreadsheets import SpreadsheetRefused, TooManyRows, open_workbook, sheet_rows
 from organization.access import Scope
 
 from .. import entry, services
@@ -34,6 +34,7 @@ from .common import (
     BLANK_TAIL,
     FIELD_COLUMN,
     HEADER_SEARCH_ROWS,
+    MAX_COLUMNS,
     MAX_ROWS,
     REQUIRED,
     SHEET,
@@ -55,8 +56,6 @@ def _refuse(message: str, row: int | None = None) -> ScorecardImportError:
 
 def _read(file: IO[bytes]) -> list[tuple[int, list[Cell]]]:
     """The rows of the «valori» sheet (or the first one), refusing anything but a sound, small .xlsx."""
-    from openpyxl import load_workbook
-
     limit = settings.MAX_UPLOAD_BYTES
     too_big = _refuse(_("Il file supera la dimensione massima di %(mb)s MB.") % {"mb": _megabytes()})
     not_xlsx = _refuse(_("Il file non è una cartella di lavoro Excel (.xlsx): caricare la scheda scaricata da "
@@ -70,28 +69,26 @@ def _read(file: IO[bytes]) -> list[tuple[int, list[Cell]]]:
     if len(data) > limit:
         raise too_big
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            # A small file unpacking to a huge one is a zip bomb, not a scorecard: refused before openpyxl
-            # reads a byte of it (it loads the shared strings whole even in read-only mode).
-            if sum(info.file_size for info in archive.infolist()) > 10 * limit:
-                raise too_big
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ScorecardImportError:
-        raise
+        # A small file unpacking to a huge one is a zip bomb, not a scorecard: refused before openpyxl reads
+        # a byte of it (it loads the shared strings whole even in read-only mode).
+        wb = open_workbook(io.BytesIO(data), size=len(data))
+    except SpreadsheetRefused as exc:
+        raise _refuse(str(exc)) from exc
     except Exception as exc:  # zipfile and openpyxl raise several unrelated types for a broken file
         raise not_xlsx from exc
     rows: list[tuple[int, list[Cell]]] = []
     try:
         ws = next((s for s in wb.worksheets if s.title.strip().lower() == SHEET), wb.worksheets[0])
         blank = 0
-        for number, row in enumerate(ws.iter_rows(), start=1):
+        # No wider than MAX_COLUMNS whatever the sheet declares: the header is looked for among them.
+        for number, row in sheet_rows(ws, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS):
             cells = [(c.value, getattr(c, "number_format", "") or "") for c in row]
             blank = 0 if any(v not in (None, "") for v, _f in cells) else blank + 1
             if blank > BLANK_TAIL:
                 break
-            if number > MAX_ROWS:
-                raise _refuse(_("Il foglio ha più di %(n)d righe: non è una scheda di Misura.") % {"n": MAX_ROWS})
             rows.append((number, cells))
+    except TooManyRows as exc:
+        raise _refuse(_("Il foglio ha più di %(n)d righe: non è una scheda di Misura.") % {"n": MAX_ROWS}) from exc
     except ScorecardImportError:
         raise
     except Exception as exc:

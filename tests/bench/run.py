@@ -14,6 +14,7 @@ from pathlib import Path
 
 import django
 
+from tests.bench.hostile_workbooks import bench_hostile_workbooks
 from tests.bench.page_load import bench_scorecard_page_32c
 from tests.bench.relazione import bench_relazione_cold, bench_relazione_warm
 
@@ -174,7 +175,7 @@ def bench_recompute_100k() -> dict:
 
 BENCHMARKS = {"import_10k": bench_import_10k, "recompute_100k": bench_recompute_100k,
               "scorecard_page_32c": bench_scorecard_page_32c, "relazione_cold": bench_relazione_cold,
-              "relazione_warm": bench_relazione_warm}
+              "relazione_warm": bench_relazione_warm, "hostile_workbooks": bench_hostile_workbooks}
 
 
 def main(argv: list[str]) -> int:
