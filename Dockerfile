@@ -22,4 +22,4 @@ RUN SECRET_KEY=build-only-$(python -c 'import secrets; print(secrets.token_urlsa
     python manage.py collectstatic --noinput -v 0
 USER misura
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

@@ -30,3 +30,15 @@ class ReusingRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+
+
+#: Backends whose entries live in one process only: each gunicorn worker would keep its own copy.
+PROCESS_LOCAL_BACKENDS = ("django.core.cache.backends.locmem.LocMemCache",)
+
+
+def process_local_caches(caches: dict[str, dict[str, Any]]) -> list[str]:
+    """Aliases of the CACHES setting that several processes cannot share. With more than one web process
+    such a cache serves stale pages after a save (the page cache's generations are per process) and
+    multiplies the lock-out's attempts by the number of processes, so gunicorn refuses it
+    (config/gunicorn.conf.py)."""
+    return [alias for alias, options in caches.items() if options.get("BACKEND") in PROCESS_LOCAL_BACKENDS]

@@ -58,10 +58,13 @@ class UnitInput(NamedTuple):
     position: int
 
 
+#: The OrgUnit columns the chart draws, in UnitInput's order (also the keys of a snapshot's unit rows).
+UNIT_FIELDS = ("id", "parent_id", "code", "name", "kind", "head_name", "position")
+
+
 def units_from_queryset(qs: QuerySet) -> list[UnitInput]:
     """OrgUnit rows as plain data, in one query."""
-    fields = ("id", "parent_id", "code", "name", "kind", "head_name", "position")
-    return [UnitInput(*row) for row in qs.values_list(*fields)]
+    return [UnitInput(*row) for row in qs.values_list(*UNIT_FIELDS)]
 
 
 @dataclass

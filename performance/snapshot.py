@@ -8,6 +8,12 @@ sorted keys and fixed separators (Decimal and dates as strings), so the same dat
 SHA-256. The snapshot keeps the rows as the database holds them (ids included): it identifies one
 exact state of the data, and a later renderer can read the validated figures from it.
 
+The org units are the one part that is not frozen (freeze.py): they are entity-wide, and next year's plan
+or a new head of service changes them while this year's cycle is under validation. So the snapshot's copy
+of them (``KEPT_COPIES``) is the Relazione's org chart (``frozen_units``), and verifying compares it with
+the recorded hash only, not with today's rows; everything else is compared with the database too.
+Versioning units by cycle would do the same with a model, a migration and every reader of units changed.
+
 Public API (performance/workflow.py creates snapshots; the OIV and publication pages read them):
 ``current_snapshot(cycle)``, ``verify_snapshot(snapshot)``, ``snapshot_differences(snapshot)``.
 """
@@ -38,6 +44,8 @@ SKIPPED_FIELDS = {"updated_at", "computed_at", "history"}
 #: Context data read for the Relazione of year Y: years Y and Y − 1 (see budget/selectors.py).
 YEARLY_MODELS = (BudgetLine, DeclaredTotal, ActionLine, BalanceComponent, BalanceIndex, Participation, Organ,
                  StaffPlan, StaffCount, StaffYear, StaffBreakdown, Absence, ParentalLeave, ContextTable)
+#: Parts read from data that stays editable after the freeze: the snapshot's copy is the one in force.
+KEPT_COPIES = ("organization",)
 
 
 def _encode(value):
@@ -65,8 +73,9 @@ def _rows(queryset: models.QuerySet) -> list[dict]:
     return json.loads(json.dumps(rows, default=_encode))
 
 
-def build_snapshot_data(cycle: Cycle) -> dict:
-    """Everything feeding the cycle's Relazione (about 25 queries, whatever the size of the plan)."""
+def build_snapshot_data(cycle: Cycle, *, kept: dict | None = None) -> dict:
+    """Everything feeding the cycle's Relazione (about 25 queries, whatever the size of the plan).
+    ``kept``: a snapshot's data whose KEPT_COPIES replace today's rows (to compare the frozen parts only)."""
     from reports.models import ReportSection  # reports depends on performance, not the other way round
 
     c = Cycle.objects.filter(pk=cycle.pk)
@@ -101,7 +110,8 @@ def build_snapshot_data(cycle: Cycle) -> dict:
             "rollups": _rows(RollupResult.objects.filter(cycle=cycle)),
         },
         "report": {"sections": _rows(ReportSection.objects.filter(cycle=cycle))},
-        "organization": {"units": _rows(OrgUnit.objects.filter(entity_id=cycle.entity_id))},
+        "organization": kept["organization"] if kept is not None else {
+            "units": _rows(OrgUnit.objects.filter(entity_id=cycle.entity_id))},
         "context": context,
     }
 
@@ -127,8 +137,8 @@ def current_snapshot(cycle: Cycle, *, with_data: bool = True) -> CycleSnapshot |
 def snapshot_differences(snapshot: CycleSnapshot) -> list[str]:
     """Parts of the data ("plan.indicators", "context.budget.budgetline", ...) that differ today from the
     snapshot; empty when the data is still exactly what was frozen."""
-    now = build_snapshot_data(snapshot.cycle)
     then = snapshot.data
+    now = build_snapshot_data(snapshot.cycle, kept=then)
     differences = []
     for key in sorted(set(now) | set(then)):
         a, b = now.get(key), then.get(key)
@@ -142,5 +152,15 @@ def snapshot_differences(snapshot: CycleSnapshot) -> list[str]:
 
 def verify_snapshot(snapshot: CycleSnapshot) -> bool:
     """True when the stored data still hashes to the recorded SHA-256 and the database still holds the
-    same data (rebuilt and compared)."""
-    return digest(snapshot.data) == snapshot.sha256 and digest(build_snapshot_data(snapshot.cycle)) == snapshot.sha256
+    same frozen data (rebuilt and compared; the kept copies are covered by the first check)."""
+    return (digest(snapshot.data) == snapshot.sha256
+            and digest(build_snapshot_data(snapshot.cycle, kept=snapshot.data)) == snapshot.sha256)
+
+
+def frozen_units(cycle: Cycle) -> list[dict] | None:
+    """The org units as the snapshot in force froze them (rows with the OrgUnit's columns), or None while
+    the cycle can be edited (the live chart is the one to show). Reads that one key, not the whole data."""
+    if not Cycle.objects.filter(pk=cycle.pk, state__in=FROZEN_STATES).exists():
+        return None
+    return (CycleSnapshot.objects.filter(cycle=cycle).order_by("-number")
+            .values_list("data__organization__units", flat=True).first())

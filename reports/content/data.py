@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from organization.models import OrgUnit
-from organization.orgchart import UnitInput, units_from_queryset
+from organization.orgchart import UNIT_FIELDS, UnitInput, units_from_queryset
 from performance.engine.explain import flag_message
 from performance.models import (
     Assignment, Cycle, Indicator, Level, Measurement, OperationalObjective, Perspective, RollupResult, Scorecard,
     StrategicObjective,
 )
+from performance.snapshot import frozen_units
 
 
 @dataclass
@@ -95,7 +96,10 @@ def load_context(cycle: Cycle, kinds: set[str]) -> ContextData:
     if "context_economy" in kinds:
         data.tables = selectors.context_tables_for(entity, cycle.year)
     if "org_chart" in kinds:
-        data.units = units_from_queryset(OrgUnit.objects.filter(entity=entity))
+        # A frozen cycle's Relazione draws the chart its snapshot froze: units stay editable for next year.
+        frozen = frozen_units(cycle)
+        data.units = units_from_queryset(OrgUnit.objects.filter(entity=entity)) if frozen is None else [
+            UnitInput(*(u[f] for f in UNIT_FIELDS)) for u in frozen]
     return data
 
 
