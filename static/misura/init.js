@@ -2,14 +2,17 @@
 (function () {
   "use strict";
 
-  /* Fonts: Bootstrap Italia 2 has no @font-face in its CSS. bootstrap.loadFonts() writes the rules,
-     taking the folder from window.__PUBLIC_PATH__ (its documented setting); the folder comes from the
-     data-fonts attribute of this script tag (STATIC_URL + vendor/bootstrap-italia/fonts). */
-  var script = document.currentScript;
-  window.__PUBLIC_PATH__ = script && script.getAttribute("data-fonts");
-  if (window.bootstrap && typeof window.bootstrap.loadFonts === "function") {
-    window.bootstrap.loadFonts(window.__PUBLIC_PATH__);
+  /* Fonts: static/misura/fonts.css declares them. Bootstrap Italia's bootstrap.loadFonts() is not called:
+     it writes an inline <style>, which the Content-Security-Policy refuses (config/csp.py). */
+
+  /* Progress bars take their width from data-percent: a style="width: …" attribute is inline style,
+     refused by the policy, while setting it from a script file is allowed. */
+  function sizeBars(root) {
+    var bars = (root || document).querySelectorAll(".progress-bar[data-percent]");
+    Array.prototype.forEach.call(bars, function (bar) { bar.style.width = bar.getAttribute("data-percent") + "%"; });
   }
+  sizeBars(document);
+  document.addEventListener("htmx:afterSettle", function (event) { sizeBars(event.target); });
 
   /* A table wider than the screen scrolls inside its .table-responsive box: keyboard users must be able
      to reach that box to scroll it (WCAG 2.1.1), so it becomes a named, focusable region while it

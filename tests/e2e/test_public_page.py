@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from .conftest import ARTIFACTS, ROOT, server_env
-from .test_entry_flow import AXE
+from .test_entry_flow import load_axe
 
 PUBLISH = """
 from django.contrib.auth import get_user_model
@@ -60,7 +60,7 @@ def test_anonymous_visitor_downloads_the_published_files_with_their_hashes(brows
     assert _download_sha(page, "Relazione sulla Performance (PDF/A)") == published["pdf"]
     assert _download_sha(page, "Risultati degli indicatori (CSV, dati aperti)") == published["csv"]
     if javascript:
-        page.add_script_tag(path=str(AXE))
+        load_axe(page)
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         serious = [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
                    for v in result["violations"] if v["impact"] in ("serious", "critical")]
@@ -75,7 +75,7 @@ def test_anonymous_visitor_downloads_the_published_files_with_their_hashes(brows
 def test_the_year_page_passes_axe_and_points_to_the_latest(page, server, published):
     page.goto(server + "/trasparenza/cciaa-bergamo/performance/2023/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Relazione sulla Performance 2023")
-    page.add_script_tag(path=str(AXE))
+    load_axe(page)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
     response = page.request.get(server + "/trasparenza/cciaa-bergamo/performance/2023/relazione.pdf",
