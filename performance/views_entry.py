@@ -111,7 +111,13 @@ def scorecard_detail(request: HttpRequest, cycle_id: int, code: str) -> HttpResp
     if request.method == "GET":
         # The page people open all day long: served whole from the cache while nothing in the cycle or
         # in who-may-see-what changed (page_cache), permission included, since it is per user.
-        slot, html = page_cache.page_lookup(request, cycle_id, code, request.GET.get("periodo", ""))
+        # Only a plausible period code goes into the cache key (a NUL or control character would be an invalid
+        # key for some backends); anything else is rendered, and refused, without the cache.
+        period_code = request.GET.get("periodo", "")
+        if period_code.isprintable() and len(period_code) <= 50:
+            slot, html = page_cache.page_lookup(request, cycle_id, code, period_code)
+        else:
+            html = None
         if html is not None:
             return _with_csrf(request, html)
     page = _Page(get_scorecard_for_user(request.user, cycle_id, code), request.GET.get("periodo"))
