@@ -201,8 +201,21 @@ class AssignmentAdmin(PlanChangeFormMixin, CycleDataAdmin):
     autocomplete_fields = ("scorecard", "indicator")
 
 
+class ReadOnlyAdminMixin:
+    """Shown, never added, changed or deleted in the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Measurement)
-class MeasurementAdmin(CycleHistoryAdmin):
+class MeasurementAdmin(ReadOnlyAdminMixin, CycleHistoryAdmin):
     """Values are read here, never written: the only write path is services.submit_measurement (the
     scorecard's entry page, its Excel upload and the API), which parses the value, checks the period, the
     scorecard's submission, the user's scope and the version, and records the history. Re-doing all that
@@ -217,15 +230,6 @@ class MeasurementAdmin(CycleHistoryAdmin):
     readonly_fields = fields
     history_list_display = ("raw_value", "is_nv", "version")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("Dove si modifica"))
     def entry_pages(self, obj: Measurement) -> str:
         cards = obj.indicator.scorecards.order_by("position", "code").only("code", "title") if obj.pk else []
@@ -233,19 +237,6 @@ class MeasurementAdmin(CycleHistoryAdmin):
             (reverse("performance:scorecard", args=[obj.period.cycle_id, card.code]), obj.period.code, card.title)
             for card in cards))
         return format_html("{} {}", _("I valori si inseriscono e si correggono dalla scheda:"), links or "–")
-
-
-class ReadOnlyAdminMixin:
-    """Shown, never added, changed or deleted in the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Override)

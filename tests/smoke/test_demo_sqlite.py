@@ -45,15 +45,22 @@ def _run(args: list[str], env: dict[str, str], log: Path, timeout: int) -> float
     return time.monotonic() - started
 
 
-@pytest.fixture(scope="module")
-def demo_report(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("demo-sqlite")
+def make_run_demo(root: Path, password: str) -> tuple[dict[str, str], dict[str, float]]:
+    """A demo database in `root` as `make run` builds it (SQLite file, no Redis, DEBUG): the environment
+    to run against it and the seconds migrate and load_demo took."""
     env = {k: v for k, v in os.environ.items() if k not in NOT_IN_MAKE_RUN}
     env.update(DATABASE_URL=f"sqlite:///{root / 'demo.sqlite3'}", REDIS_URL="", DEBUG="1",
                MEDIA_ROOT=str(root / "media"), DJANGO_SETTINGS_MODULE="config.settings")
     seconds = {"migrate": _run(["manage.py", "migrate", "--noinput"], env, root / "migrate.log", timeout=900),
-               "load_demo": _run(["manage.py", "load_demo", "--password", PASSWORD], env, root / "load_demo.log",
+               "load_demo": _run(["manage.py", "load_demo", "--password", password], env, root / "load_demo.log",
                                  timeout=900)}
+    return env, seconds
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("demo-sqlite")
+    env, seconds = make_run_demo(root, PASSWORD)
     output = root / "report.json"
     seconds["crawl"] = _run(["-m", "tests.smoke.crawl_demo", "--password", PASSWORD, "--per-pattern", str(PER_PATTERN),
           "--output", str(output)], env, root / "crawl.log", timeout=1800)

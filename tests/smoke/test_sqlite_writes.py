@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.smoke.test_demo_sqlite import NOT_IN_MAKE_RUN, _run
+from tests.smoke.test_demo_sqlite import NOT_IN_MAKE_RUN, _run, make_run_demo
 
 PASSWORD = "smoke-writes-password-7"
 
@@ -26,11 +26,7 @@ PASSWORD = "smoke-writes-password-7"
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("sqlite-writes")
-    env = {k: v for k, v in os.environ.items() if k not in NOT_IN_MAKE_RUN}
-    env.update(DATABASE_URL=f"sqlite:///{root / 'demo.sqlite3'}", REDIS_URL="", DEBUG="1",
-               MEDIA_ROOT=str(root / "media"), DJANGO_SETTINGS_MODULE="config.settings")
-    _run(["manage.py", "migrate", "--noinput"], env, root / "migrate.log", timeout=900)
-    _run(["manage.py", "load_demo", "--password", PASSWORD], env, root / "load_demo.log", timeout=900)
+    env, _ = make_run_demo(root, PASSWORD)
     output = root / "report.json"
     _run(["-m", "tests.smoke.sqlite_writes", "--password", PASSWORD, "--output", str(output)], env,
          root / "writes.log", timeout=600)
