@@ -45,7 +45,7 @@ def _lock(cycle: Cycle) -> Cycle:
     return Cycle.objects.select_for_update().select_related("entity").get(pk=cycle.pk)
 
 
-def _require_oiv(user, cycle: Cycle) -> None:
+def require_oiv(user, cycle: Cycle) -> None:
     # roles_for, not has_role: a superuser holds every role for has_role, but the OIV's acts are the OIV's.
     roles = roles_for(user, cycle.entity)
     if Role.OIV not in roles:
@@ -91,7 +91,7 @@ def add_comment(cycle: Cycle, *, acting_user, text: str, target: str, indicator:
     text = (text or "").strip()
     with transaction.atomic():
         locked = _lock(cycle)
-        _require_oiv(acting_user, locked)
+        require_oiv(acting_user, locked)
         _require_under_validation(locked)
         snapshot = current_snapshot(locked)
         errors: dict[str, str] = {}
@@ -176,7 +176,7 @@ def decide(cycle: Cycle, *, acting_user, outcome: str, reasons: str = "", member
     reasons, members = (reasons or "").strip(), (members or "").strip()
     with transaction.atomic():
         locked = _lock(cycle)
-        _require_oiv(acting_user, locked)
+        require_oiv(acting_user, locked)
         _require_under_validation(locked)
         snapshot = current_snapshot(locked)
         if snapshot is None or snapshot.pk != expected_snapshot_id:

@@ -94,8 +94,7 @@ def add_comment(request: HttpRequest, cycle_id: int) -> HttpResponse:
 def decide(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle, roles = _access(request, cycle_id)
     posted = {k: request.POST.get(k, "") for k in ("outcome", "reasons", "members", "snapshot", "confirm")}
-    if not is_independent_oiv(roles):
-        raise PermissionDenied
+    services.require_oiv(request.user, cycle)  # refused with the reason (403 page) before any form check
     if posted["confirm"] != "1":
         return _page(request, cycle, roles, status=422, form="decision", posted=posted, errors={
             "confirm": [_("Conferma: spuntare la casella per confermare la decisione.")]})

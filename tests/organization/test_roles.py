@@ -175,7 +175,16 @@ def test_the_attack_through_the_decision_form_is_refused(under_review):
         "outcome": "validated", "members": "Giulia Rota", "confirm": "1",
         "snapshot": current_snapshot(under_review).pk})
     assert response.status_code == 403
+    # the refusal says why, in Italian, on the site's own page
+    assert "componente indipendente dell&#x27;OIV" in response.content.decode()
+    assert "Operazione non consentita" in response.content.decode()
     assert Cycle.objects.get(pk=under_review.pk).state == Cycle.State.UNDER_VALIDATION
+
+
+def test_an_unknown_page_is_the_sites_italian_404(under_review):
+    response = client_for("struttura").get("/cicli/999999/validazione/")
+    assert response.status_code == 404
+    assert "Pagina non trovata" in response.content.decode()
 
 
 def test_the_independent_oiv_still_sees_the_decision_form(under_review):
