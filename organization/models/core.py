@@ -36,8 +36,26 @@ def closes_a_loop(parents: Mapping[Hashable, Hashable | None], start: Hashable) 
 
 
 class OrgUnitQuerySet(models.QuerySet):
+    """Set-based writes move the access generation on, as OrgUnit.save()/delete() do: a unit moved under
+    another area changes who sees its scorecards, and a page cached under the old tree must go."""
+
     def for_entity(self, entity: Entity) -> OrgUnitQuerySet:
         return self.filter(entity=entity)
+
+    def delete(self):
+        result = super().delete()
+        _bump_access()
+        return result
+
+    def update(self, **kwargs) -> int:
+        count = super().update(**kwargs)
+        _bump_access()
+        return count
+
+    def bulk_update(self, objs, fields, *args, **kwargs) -> int:
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        _bump_access()
+        return count
 
 
 class OrgUnit(models.Model):

@@ -40,3 +40,14 @@ def test_a_member_moved_to_another_unit_by_queryset_update_loses_the_cached_page
     with django_capture_on_commit_callbacks(execute=True):
         Membership.objects.filter(user__username="resp.ri").update(unit=elsewhere)
     assert member.get(scorecard_url).status_code == 404
+
+
+def test_a_unit_moved_out_of_an_area_by_queryset_update_takes_the_cached_page_from_its_dirigente(
+        demo_cycle, scorecard_url, django_capture_on_commit_callbacks):
+    dirigente = client_for("dirigente")  # heads AREA-ARM, which RI sits under
+    assert dirigente.get(scorecard_url).status_code == 200
+    assert dirigente.get(scorecard_url).status_code == 200
+    units = OrgUnit.objects.filter(entity=demo_cycle.entity)
+    with django_capture_on_commit_callbacks(execute=True):
+        units.filter(code="RI").update(parent=units.get(code="AREA-SG"))
+    assert dirigente.get(scorecard_url).status_code == 404
