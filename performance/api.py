@@ -18,7 +18,7 @@ from organization.access import entities_for
 from . import api_filters as filters
 from .api_entry import WriteMixin
 from .api_filters import MAX_ID
-from .api_paging import parse_bounded_int
+from .parsing import parse_bounded_int
 from .exporting import RESULT_COLUMNS, result_rows
 from .figures import indicator_figure, rollup_figure
 from .selectors import scorecard_filter, visible_indicator_ids

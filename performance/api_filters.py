@@ -16,13 +16,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from .api_paging import parse_bounded_int
+from .parsing import MAX_BIGINT, parse_bounded_int
 from .models import Assignment, Cycle, Indicator, Measurement, OperationalObjective, Period, Perspective
 from .models import Scorecard, StrategicObjective
 from .selectors import scorecard_filter
 
 #: Ids are PostgreSQL bigints: anything past this is not an id (and would overflow the query).
-MAX_ID = 2**63 - 1
+MAX_ID = MAX_BIGINT
 #: Cycle.year is a PositiveSmallIntegerField.
 MAX_YEAR = 32767
 

@@ -15,7 +15,7 @@ from rest_framework.pagination import LimitOffsetPagination
 
 from .parsing import MAX_BIGINT, parse_bounded_int
 
-__all__ = ["BoundedLimitOffsetPagination", "parse_bounded_int"]
+__all__ = ["BoundedLimitOffsetPagination"]
 
 #: Rows in a page when the client does not say, and the most it may ask for.
 DEFAULT_LIMIT = 100
